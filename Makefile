@@ -1,0 +1,36 @@
+# Escalation Desk: `make run` to try it, `make test` to check it. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint migrate seed worker clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+## Set up, migrate, load demo data and start the web server with a Celery worker and beat.
+run: $(STAMP)
+	@bash scripts/run.sh
+
+## Set up and run the whole test suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+migrate: $(STAMP)
+	$(BIN)/python manage.py migrate
+
+seed: $(STAMP)
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf var/broker var/celerybeat-schedule* var/*.pid var/*.log

@@ -1,0 +1,7 @@
+"""Local development: debug on, a throwaway secret, everything else from base defaults."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-a-secret")

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from config.health import healthz
+from escalations import views as escalation_views
+
+admin.site.site_header = "Escalation Desk administration"
+admin.site.site_title = "Escalation Desk admin"
+
+urlpatterns = [
+    path("", escalation_views.home, name="home"),
+    path("healthz", login_not_required(healthz), name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("escalations/", include("escalations.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,130 @@
+"""The notification outbox: every email is a row first, then sent by a worker with retries.
+
+A message is written in the same transaction as the change that caused it, so a failing mail
+server delays mail but never loses it; a `dedupe_key` makes a notification happen at most once.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from escalations.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this belongs to a worker that died mid-send; the sweep takes it back.
+STALE_CLAIM_AFTER = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
+SWEEP_BATCH_SIZE = 500
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 1, 2, 4 … minutes after each failed attempt, capped at six hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+@transaction.atomic
+def outbox_enqueue(
+    *,
+    recipient: str,
+    template: str,
+    context: dict,
+    escalation=None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Queue one email rendered from `templates/emails/<template>_subject.txt` and `<template>.txt`.
+
+    With a `dedupe_key`, a second call with the same key returns the first message and queues nothing.
+    The send is scheduled only after the surrounding transaction commits.
+    """
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    body_text = render_to_string(f"emails/{template}.txt", context)
+    fields = {
+        "recipient": recipient,
+        "subject": subject[:255],
+        "body_text": body_text,
+        "template": template,
+        "escalation": escalation,
+    }
+    if dedupe_key:
+        message, created = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
+        if not created:
+            return message
+    else:
+        message = OutboxMessage.objects.create(**fields)
+
+    transaction.on_commit(lambda: _schedule_send(message.pk))
+    return message
+
+
+def _schedule_send(message_id: int) -> None:
+    """Ask a worker to send now; if the broker is down the periodic sweep sends it later instead."""
+    from escalations.tasks import outbox_send_message
+
+    try:
+        outbox_send_message.delay(message_id)
+    except Exception:
+        logger.warning("Could not queue outbox message %s; the periodic sweep will send it.", message_id, exc_info=True)
+
+
+def outbox_send(*, message_id: int) -> bool:
+    """Send one due message. Returns True if this call sent it.
+
+    The message is claimed with a compare-and-set first, so two workers never send it twice; a failure
+    puts it back as pending with a later `next_attempt_at`, until `OUTBOX_MAX_ATTEMPTS`.
+    """
+    now = timezone.now()
+    claimable = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER
+    )
+    claimed = OutboxMessage.objects.filter(claimable, pk=message_id).update(
+        status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient],
+        )
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
+        email.send()
+    except Exception as exc:  # any transport error: keep the message and try later
+        gave_up = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        OutboxMessage.objects.filter(pk=message_id).update(
+            status=OutboxMessage.Status.FAILED if gave_up else OutboxMessage.Status.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=now + retry_delay(message.attempts),
+            claimed_at=None,
+        )
+        logger.warning("Outbox message %s attempt %s failed: %s", message_id, message.attempts, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None
+    )
+    return True
+
+
+def outbox_send_due(*, now=None) -> int:
+    """Send every message that is due (or whose sender died); returns how many were sent."""
+    now = now or timezone.now()
+    due_ids = list(
+        OutboxMessage.objects.filter(
+            Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH_SIZE]
+    )
+    return sum(outbox_send(message_id=message_id) for message_id in due_ids)

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from users.models import PartnerMembership, PartnerTeam, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "role", "time_zone", "is_active", "is_staff", "last_login"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["email", "display_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "role", "time_zone"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "display_name", "role", "password1", "password2"]}),
+    ]
+
+
+class PartnerMembershipInline(admin.TabularInline):
+    model = PartnerMembership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(PartnerTeam)
+class PartnerTeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_email", "lead", "handoff_response_target_minutes", "created_at"]
+    search_fields = ["name", "contact_email"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["lead"]
+    list_select_related = ["lead"]
+    inlines = [PartnerMembershipInline]

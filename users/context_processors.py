@@ -1,0 +1,20 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    """The navigation links the signed-in user's role may use, in the order they appear."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_links": []}
+    links = []
+    if user.works_cases:
+        links.append(("Queue", reverse("escalations:queue")))
+    links.append(("My escalations", reverse("escalations:mine")))
+    if user.role == user.Role.PARTNER or user.is_manager:
+        links.append(("Handoffs", reverse("escalations:handoffs")))
+    if user.is_manager:
+        links.append(("Outbox", reverse("escalations:outbox")))
+    if user.is_staff:
+        links.append(("Admin", reverse("admin:index")))
+    current = request.path
+    return {"nav_links": [(label, url, current.startswith(url)) for label, url in links]}
