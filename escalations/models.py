@@ -81,6 +81,42 @@ class Category(models.Model):
         return self.name
 
 
+class PriorityRule(models.Model):
+    """One row of the table that suggests a priority at filing; the first active matching rule (by order) wins.
+
+    A blank condition matches anything. Specialists confirm or change the suggestion at triage.
+    """
+
+    order = models.PositiveIntegerField(default=100, help_text="Lower runs first.")
+    name = models.CharField(max_length=120)
+    tier = models.CharField(max_length=20, choices=Account.Tier.choices, blank=True, help_text="Blank: any tier.")
+    min_customers_affected = models.PositiveIntegerField(null=True, blank=True)
+    min_revenue_at_risk = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    requires_regulatory_exposure = models.BooleanField(default=False)
+    priority = models.CharField(max_length=2, choices=[(p, p) for p in ("P1", "P2", "P3", "P4")])
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority__in=["P1", "P2", "P3", "P4"]), name="priority_rule_priority_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.name} → {self.priority}"
+
+    def matches(self, *, tier: str, customers_affected: int | None, revenue_at_risk, has_regulatory_exposure: bool):
+        if self.tier and self.tier != tier:
+            return False
+        if self.min_customers_affected is not None and (customers_affected or 0) < self.min_customers_affected:
+            return False
+        if self.min_revenue_at_risk is not None and (revenue_at_risk or 0) < self.min_revenue_at_risk:
+            return False
+        return not (self.requires_regulatory_exposure and not has_regulatory_exposure)
+
+
 class ReferenceCounter(models.Model):
     """Hands out escalation numbers; one row per sequence, incremented under a row lock."""
 
@@ -134,6 +170,7 @@ class Escalation(models.Model):
     preferred_contact_channel = models.CharField(
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
+    links = models.JSONField(default=list, blank=True, help_text="Internal tickets, dashboards: a list of URLs.")
 
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; stale writes are refused.")
     filed_at = models.DateTimeField(default=timezone.now)

@@ -1,10 +1,23 @@
 """Reusable reads. Each selector owns its joins so a page costs a fixed number of queries."""
 
+import re
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from escalations.lifecycle import OPEN_STATUSES
-from escalations.models import Escalation, EscalationEvent, EscalationWatcher, Handoff, OutboxMessage
+from escalations.models import (
+    Account,
+    Attachment,
+    Escalation,
+    EscalationEvent,
+    EscalationWatcher,
+    Handoff,
+    OutboxMessage,
+    PriorityRule,
+)
 
 LIST_RELATED = ("account", "assignee", "category", "requester")
 
@@ -36,7 +49,7 @@ def escalation_get_for_user(*, user, reference: str) -> Escalation:
 
 def escalation_timeline(*, escalation: Escalation, user) -> QuerySet[EscalationEvent]:
     """The case's events, oldest first; requesters and partners see only what is shared with requesters."""
-    events = escalation.events.select_related("actor")
+    events = escalation.events.select_related("actor").prefetch_related("attachments")
     if not user.works_cases:
         events = events.filter(visibility=EscalationEvent.Visibility.SHARED)
     return events
@@ -72,3 +85,88 @@ def handoffs_for_user(*, user) -> QuerySet[Handoff]:
 
 def outbox_recent() -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.select_related("escalation").order_by("-created_at", "-pk")
+
+
+def account_search(*, query: str, limit: int = 8) -> QuerySet[Account]:
+    """Accounts whose external id starts with, or whose name contains, `query`; exact id first."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return Account.objects.none()
+    return Account.objects.filter(Q(external_id__istartswith=query) | Q(name__icontains=query)).order_by("name", "pk")[
+        :limit
+    ]
+
+
+def priority_suggestion(
+    *, tier: str, customers_affected: int | None, revenue_at_risk, has_regulatory_exposure: bool
+) -> tuple[str, PriorityRule | None]:
+    """The priority the rule table suggests, and the rule that decided it (None: the P3 default)."""
+    for rule in PriorityRule.objects.filter(is_active=True).order_by("order", "pk"):
+        if rule.matches(
+            tier=tier,
+            customers_affected=customers_affected,
+            revenue_at_risk=revenue_at_risk,
+            has_regulatory_exposure=has_regulatory_exposure,
+        ):
+            return rule.priority, rule
+    return Escalation.Priority.P3, None
+
+
+SIMILARITY_THRESHOLD = 0.3
+MIN_WORD_LENGTH = 4
+
+
+def similar_open_escalations(*, account: Account | None = None, title: str = "", limit: int = 5) -> list[Escalation]:
+    """Open escalations that may be the same problem: same account, or a similar title.
+
+    PostgreSQL ranks titles by pg_trgm similarity; elsewhere a case counts as similar when it shares
+    enough words of four letters or more with `title`.
+    """
+    title = (title or "").strip()
+    open_cases = Escalation.objects.filter(status__in=[s.value for s in OPEN_STATUSES]).select_related(
+        "account", "assignee"
+    )
+    same_account = Q(account=account) if account is not None else Q(pk__in=[])
+    if connection.vendor == "postgresql" and title:
+        candidates = (
+            open_cases.annotate(similarity=TrigramSimilarity("title", title))
+            .filter(same_account | Q(similarity__gte=SIMILARITY_THRESHOLD))
+            .order_by("-similarity", "-filed_at")[:limit]
+        )
+        return list(candidates)
+    words = {word.lower() for word in re.findall(r"\w+", title) if len(word) >= MIN_WORD_LENGTH}
+    title_match = Q(pk__in=[])
+    for word in words:
+        title_match |= Q(title__icontains=word)
+    candidates = list(open_cases.filter(same_account | title_match).order_by("-filed_at")[: limit * 10])
+
+    def shared_words(case):
+        return len(words & {word.lower() for word in re.findall(r"\w+", case.title)})
+
+    needed = max(1, round(len(words) * SIMILARITY_THRESHOLD))
+    account_id = account.pk if account is not None else None
+    kept = [case for case in candidates if case.account_id == account_id or shared_words(case) >= needed]
+    kept.sort(key=lambda case: (-shared_words(case), -case.filed_at.timestamp()))
+    return kept[:limit]
+
+
+def escalation_get_followable(*, reference: str) -> Escalation:
+    """An open escalation anyone may follow instead of filing a duplicate (the duplicate check shows these)."""
+    try:
+        return Escalation.objects.select_related("account", "assignee").get(
+            reference=reference.upper(), status__in=[s.value for s in OPEN_STATUSES]
+        )
+    except Escalation.DoesNotExist:
+        raise Http404(f"No open escalation {reference} to follow.") from None
+
+
+def escalation_attachments(*, escalation: Escalation, user) -> QuerySet[Attachment]:
+    """Files on the case; requesters and partners see only those on shared timeline entries."""
+    attachments = escalation.attachments.select_related("uploaded_by").order_by("created_at", "pk")
+    if not user.works_cases:
+        attachments = attachments.filter(Q(event__isnull=True) | Q(event__visibility=EscalationEvent.Visibility.SHARED))
+    return attachments
+
+
+def is_watching(*, escalation: Escalation, user) -> bool:
+    return EscalationWatcher.objects.filter(escalation=escalation, user=user).exists()

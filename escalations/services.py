@@ -6,17 +6,30 @@ message for people when it refuses.
 """
 
 import logging
+import re
 from datetime import timedelta
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from escalations import selectors
 from escalations.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
 from escalations.lifecycle import ALLOWED_TRANSITIONS, Status, is_allowed, refusal_message
-from escalations.models import Account, Category, Escalation, EscalationEvent, ReferenceCounter
+from escalations.models import (
+    ACCOUNT_EXTERNAL_ID_PATTERN,
+    Account,
+    Attachment,
+    Category,
+    Escalation,
+    EscalationEvent,
+    EscalationWatcher,
+    ReferenceCounter,
+)
 from escalations.notifications import outbox_enqueue
+from escalations.uploads import validate_uploads
 
 logger = logging.getLogger(__name__)
 
@@ -59,26 +72,88 @@ def _notify_followers(*, escalation: Escalation, event: EscalationEvent, templat
         )
 
 
+def account_add(*, external_id: str, name: str, tier: str = Account.Tier.BUSINESS) -> Account:
+    """Add a customer account that is not known yet, refusing a malformed or taken `acct_` id."""
+    external_id, name = (external_id or "").strip(), (name or "").strip()
+    if not re.fullmatch(ACCOUNT_EXTERNAL_ID_PATTERN, external_id):
+        raise InvalidInput("Use the account id as acct_ followed by 4–40 letters or digits.", field="account")
+    if not name:
+        raise InvalidInput(f"Give the name of the new account {external_id}.", field="new_account_name")
+    if tier not in Account.Tier.values:
+        raise InvalidInput(f"Tier must be one of {', '.join(Account.Tier.values)}.", field="new_account_tier")
+    if Account.objects.filter(external_id__iexact=external_id).exists():
+        raise InvalidInput(f"{external_id} already exists; choose it from the suggestions.", field="account")
+    return Account.objects.create(external_id=external_id, name=name, tier=tier)
+
+
+def _attachments_store(*, escalation: Escalation, event: EscalationEvent, files, acting_user) -> list[Attachment]:
+    stored = []
+    for uploaded in files:
+        attachment = Attachment(
+            escalation=escalation,
+            event=event,
+            uploaded_by=acting_user,
+            original_name=PurePath(uploaded.name).name[:255],
+            content_type=(getattr(uploaded, "content_type", "") or "")[:120],
+            size=uploaded.size,
+            created_at=event.created_at,
+        )
+        attachment.file.save(attachment.original_name, uploaded, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
 @transaction.atomic
 def escalation_file(
     *,
     acting_user,
-    account: Account,
+    account: Account | None = None,
+    new_account: dict | None = None,
     title: str,
     description: str,
-    priority: str = Escalation.Priority.P3,
     category: Category | None = None,
+    priority: str | None = None,
     requesting_org: str = "",
-    **details,
+    customer_need: str = "",
+    needed_by=None,
+    customers_affected: int | None = None,
+    revenue_at_risk=None,
+    has_regulatory_exposure: bool = False,
+    preferred_contact_channel: str = Escalation.ContactChannel.EMAIL,
+    links=(),
+    attachments=(),
 ) -> Escalation:
-    """File a new escalation on behalf of `account`; writes the `filed` event and acknowledges the requester."""
+    """File a new escalation on behalf of `account`, all or nothing.
+
+    `new_account` ({"external_id", "name", "tier"}) adds an unknown account in the same transaction.
+    Without an explicit `priority` the rule table suggests one (a specialist confirms it at triage).
+    Writes the escalation, its attachments and the shared `filed` event in one transaction, and queues
+    exactly one acknowledgement to the requester.
+    """
     title = (title or "").strip()
     if not title:
         raise InvalidInput("Give the escalation a short title.", field="title")
     if not (description or "").strip():
         raise InvalidInput("Describe what is happening to the customer.", field="description")
-    if priority not in Escalation.Priority.values:
+    if priority is not None and priority not in Escalation.Priority.values:
         raise InvalidInput(f"Priority must be one of {', '.join(Escalation.Priority.values)}.", field="priority")
+    if preferred_contact_channel not in Escalation.ContactChannel.values:
+        raise InvalidInput("Choose email, phone or no preference.", field="preferred_contact_channel")
+    validate_uploads(attachments)
+    if new_account is not None:
+        account = account_add(**new_account)
+    if account is None:
+        raise InvalidInput("Choose the customer account.", field="account")
+
+    rule = None
+    if priority is None:
+        priority, rule = selectors.priority_suggestion(
+            tier=account.tier,
+            customers_affected=customers_affected,
+            revenue_at_risk=revenue_at_risk,
+            has_regulatory_exposure=has_regulatory_exposure,
+        )
     (reference,) = reference_allocate()
     now = timezone.now()
     escalation = Escalation.objects.create(
@@ -87,12 +162,18 @@ def escalation_file(
         description=description,
         account=account,
         requester=acting_user,
-        requesting_org=requesting_org,
+        requesting_org=(requesting_org or "").strip(),
         category=category,
         priority=priority,
+        customer_need=(customer_need or "").strip(),
+        needed_by=needed_by,
+        customers_affected=customers_affected,
+        revenue_at_risk=revenue_at_risk,
+        has_regulatory_exposure=has_regulatory_exposure,
+        preferred_contact_channel=preferred_contact_channel,
+        links=list(links),
         filed_at=now,
         updated_at=now,
-        **details,
     )
     event = EscalationEvent.objects.create(
         escalation=escalation,
@@ -100,9 +181,10 @@ def escalation_file(
         kind=EscalationEvent.Kind.FILED,
         visibility=EscalationEvent.Visibility.SHARED,
         body=f"{acting_user} filed {reference} for {account.name}.",
-        data={"priority": priority},
+        data={"priority": priority, "priority_rule": rule.name if rule else "explicit"},
         created_at=now,
     )
+    _attachments_store(escalation=escalation, event=event, files=attachments, acting_user=acting_user)
     outbox_enqueue(
         recipient=acting_user.email,
         template="escalation_filed",
@@ -111,6 +193,113 @@ def escalation_file(
         dedupe_key=f"event:{event.pk}:to:{acting_user.pk}",
     )
     return escalation
+
+
+@transaction.atomic
+def escalation_comment(
+    *,
+    acting_user,
+    escalation: Escalation,
+    body: str,
+    attachments=(),
+    is_internal: bool = False,
+) -> EscalationEvent:
+    """Add a comment (and files) to the timeline.
+
+    Only case workers may write internal notes. A shared update from a case worker emails the requester
+    and watchers; a comment from a requester or watcher emails the owner. Each person is emailed once.
+    """
+    body = (body or "").strip()
+    attachments = list(attachments or [])
+    if not body and not attachments:
+        raise InvalidInput("Write a comment or attach a file.", field="body")
+    if is_internal and not acting_user.works_cases:
+        raise PermissionDenied("Only specialists and managers can write internal notes.")
+    validate_uploads(attachments)
+    now = timezone.now()
+    event = EscalationEvent.objects.create(
+        escalation=escalation,
+        actor=acting_user,
+        kind=EscalationEvent.Kind.NOTE if is_internal else EscalationEvent.Kind.COMMENT,
+        visibility=EscalationEvent.Visibility.INTERNAL if is_internal else EscalationEvent.Visibility.SHARED,
+        body=body,
+        created_at=now,
+    )
+    stored = _attachments_store(escalation=escalation, event=event, files=attachments, acting_user=acting_user)
+    if stored:
+        event.data = {"attachments": [attachment.original_name for attachment in stored]}
+        event.save(update_fields=["data"])
+    Escalation.objects.filter(pk=escalation.pk).update(updated_at=now)
+    if is_internal:
+        return event
+    if acting_user.works_cases:
+        _notify_followers(escalation=escalation, event=event, template="case_update", acting_user=acting_user)
+    elif escalation.assignee_id and escalation.assignee_id != acting_user.pk:
+        owner = escalation.assignee
+        outbox_enqueue(
+            recipient=owner.email,
+            template="case_comment",
+            context={"escalation": escalation, "event": event, "recipient": owner},
+            escalation=escalation,
+            dedupe_key=f"event:{event.pk}:to:{owner.pk}",
+        )
+    return event
+
+
+@transaction.atomic
+def escalation_follow(*, acting_user, escalation: Escalation, context: str = "") -> EscalationEvent | None:
+    """Follow an open escalation instead of filing a duplicate: become a watcher and add what you know.
+
+    Following twice adds the context again but never a second watcher row; returns the timeline event.
+    """
+    if not escalation.is_open:
+        raise InvalidInput(
+            f"{escalation.reference} is {escalation.get_status_display().lower()}; file a new escalation instead."
+        )
+    EscalationWatcher.objects.get_or_create(escalation=escalation, user=acting_user)
+    context = (context or "").strip()
+    body = f"{acting_user} is also following this escalation for their customer contact."
+    if context:
+        body += f"\n\n{context}"
+    event = EscalationEvent.objects.create(
+        escalation=escalation,
+        actor=acting_user,
+        kind=EscalationEvent.Kind.WATCHER,
+        visibility=EscalationEvent.Visibility.SHARED,
+        body=body,
+        data={"action": "follow", "has_context": bool(context)},
+    )
+    if escalation.assignee_id and escalation.assignee_id != acting_user.pk:
+        owner = escalation.assignee
+        outbox_enqueue(
+            recipient=owner.email,
+            template="case_comment",
+            context={"escalation": escalation, "event": event, "recipient": owner},
+            escalation=escalation,
+            dedupe_key=f"event:{event.pk}:to:{owner.pk}",
+        )
+    return event
+
+
+@transaction.atomic
+def escalation_watch(*, acting_user, escalation: Escalation, watching: bool) -> bool:
+    """Start or stop watching; returns whether anything changed. The requester always follows their own case."""
+    if escalation.requester_id == acting_user.pk:
+        raise InvalidInput("You filed this escalation, so you are always told when it moves.")
+    if watching:
+        _, changed = EscalationWatcher.objects.get_or_create(escalation=escalation, user=acting_user)
+    else:
+        changed = EscalationWatcher.objects.filter(escalation=escalation, user=acting_user).delete()[0] > 0
+    if changed:
+        EscalationEvent.objects.create(
+            escalation=escalation,
+            actor=acting_user,
+            kind=EscalationEvent.Kind.WATCHER,
+            visibility=EscalationEvent.Visibility.INTERNAL,
+            body=f"{acting_user} {'started' if watching else 'stopped'} watching.",
+            data={"action": "watch" if watching else "unwatch"},
+        )
+    return changed
 
 
 @transaction.atomic
@@ -179,7 +368,13 @@ def escalation_transition(
     elif target == Status.DUPLICATE:
         if duplicate_of is None:
             raise InvalidInput("Name the escalation this one duplicates.", field="duplicate_of")
-        original = duplicate_of.duplicate_of if duplicate_of.duplicate_of_id else duplicate_of
+        # Follow the whole chain from what the database holds now (the caller's copy may be stale):
+        # one step is not enough once an original is itself marked duplicate, and stopping early
+        # would let two cases point at each other.
+        original, seen = Escalation.objects.get(pk=duplicate_of.pk), set()
+        while original.duplicate_of_id and original.pk not in seen:
+            seen.add(original.pk)
+            original = original.duplicate_of
         if original.pk == case.pk:
             raise InvalidInput("An escalation cannot be a duplicate of itself.", field="duplicate_of")
         case.duplicate_of = original
@@ -222,18 +417,22 @@ def escalation_auto_close_due(*, now=None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.ESCALATION_AUTO_CLOSE_DAYS)
-    due_ids = list(
+    due = list(
         Escalation.objects.filter(status=Status.RESOLVED.value, resolved_at__lte=cutoff)
         .order_by("resolved_at")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", "version")[:1000]
     )
     closed = 0
-    for escalation_id in due_ids:
+    for escalation_id, version in due:
         try:
+            # The version we saw: a case reopened (and perhaps resolved again) since then is not ours to close.
             escalation_transition(
-                acting_user=None, escalation=Escalation(pk=escalation_id), to_status=Status.CLOSED.value
+                acting_user=None,
+                escalation=Escalation(pk=escalation_id),
+                to_status=Status.CLOSED.value,
+                expected_version=version,
             )
-        except TransitionNotAllowed:
+        except (TransitionNotAllowed, StaleVersion):
             continue  # reopened or closed by someone else since we looked
         except Exception:
             logger.exception("Auto-close failed for escalation %s", escalation_id)

@@ -10,6 +10,7 @@ def navigation(request):
     if user.works_cases:
         links.append(("Queue", reverse("escalations:queue")))
     links.append(("My escalations", reverse("escalations:mine")))
+    links.append(("File an escalation", reverse("escalations:new")))
     if user.role == user.Role.PARTNER or user.is_manager:
         links.append(("Handoffs", reverse("escalations:handoffs")))
     if user.is_manager:

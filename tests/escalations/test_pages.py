@@ -19,7 +19,9 @@ def _concrete_paths(patterns=None, prefix=""):
                 continue
             yield from _concrete_paths(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
-            yield "/" + route.replace("<str:reference>", "ESC-1001").lstrip("^").rstrip("$")
+            yield "/" + route.replace("<str:reference>", "ESC-1001").replace("<int:attachment_id>", "1").lstrip(
+                "^"
+            ).rstrip("$")
 
 
 @pytest.mark.django_db

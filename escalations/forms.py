@@ -1,0 +1,157 @@
+import re
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from escalations.errors import InvalidInput
+from escalations.models import ACCOUNT_EXTERNAL_ID_PATTERN, Account, Category, Escalation
+from escalations.uploads import validate_uploads
+
+MAX_LINKS = 10
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+def _validate_uploads(files):
+    try:
+        validate_uploads(files)
+    except InvalidInput as error:
+        raise ValidationError(error.message) from None
+    return files
+
+
+class EscalationFileForm(forms.Form):
+    """What a requester tells us when filing. Rules beyond field shape live in `escalation_file`."""
+
+    account = forms.CharField(
+        label="Customer account",
+        max_length=200,
+        help_text="Type the account name or its acct_ id and pick a suggestion.",
+        widget=forms.TextInput(attrs={"list": "account-suggestions", "autocomplete": "off"}),
+    )
+    new_account_name = forms.CharField(
+        label="New account name", max_length=200, required=False, help_text="Only for an acct_ id we don’t know yet."
+    )
+    new_account_tier = forms.ChoiceField(
+        label="New account tier", choices=Account.Tier.choices, initial=Account.Tier.BUSINESS, required=False
+    )
+    title = forms.CharField(max_length=200, help_text="One line a specialist understands at a glance.")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        help_text="What is happening, since when, what was tried. Markdown works.",
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(is_active=True), empty_label="Choose a product area"
+    )
+    customer_need = forms.CharField(
+        label="What the customer needs", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    needed_by = forms.DateField(
+        label="Needed by", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Optional."
+    )
+    customers_affected = forms.IntegerField(label="Customers affected", required=False, min_value=0, max_value=10**9)
+    revenue_at_risk = forms.DecimalField(
+        label="Revenue at risk (USD)", required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    has_regulatory_exposure = forms.BooleanField(label="Regulatory or legal exposure", required=False)
+    preferred_contact_channel = forms.ChoiceField(
+        label="Customer’s preferred contact channel",
+        choices=Escalation.ContactChannel.choices,
+        initial=Escalation.ContactChannel.EMAIL,
+    )
+    requesting_org = forms.CharField(label="Your organisation", max_length=120, required=False)
+    links = forms.CharField(
+        label="Links",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://tickets.example.com/T-123"}),
+        help_text="Internal tickets, dashboards: one URL per line.",
+    )
+    attachments = MultipleFileField(
+        required=False,
+        help_text=(
+            f"Up to {settings.ATTACHMENT_MAX_FILES} files, "
+            f"{settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB each: "
+            + ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
+        ),
+    )
+    confirm_not_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_account(self):
+        value = self.cleaned_data["account"].strip()
+        external_id = value.split()[0] if value else ""
+        account = Account.objects.filter(external_id__iexact=external_id).first()
+        if account is None:
+            account = Account.objects.filter(name__iexact=value).first()
+        if account is not None:
+            return account
+        if re.fullmatch(ACCOUNT_EXTERNAL_ID_PATTERN, external_id):
+            return external_id  # a new account, added with the name below
+        raise ValidationError(
+            "Choose an account from the suggestions, or enter its id as acct_ followed by 4–40 letters or digits."
+        )
+
+    def clean_needed_by(self):
+        needed_by = self.cleaned_data.get("needed_by")
+        if needed_by and needed_by < date.today():
+            raise ValidationError("The date the customer needs it cannot be in the past.")
+        return needed_by
+
+    def clean_links(self):
+        lines = [line.strip() for line in self.cleaned_data.get("links", "").splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise ValidationError(f"Add at most {MAX_LINKS} links.")
+        validate = URLValidator(schemes=["http", "https"])
+        for line in lines:
+            try:
+                validate(line)
+            except ValidationError:
+                raise ValidationError(f"“{line}” is not a web address (it should start with https://).") from None
+        return lines
+
+    def clean_attachments(self):
+        return _validate_uploads(self.cleaned_data.get("attachments") or [])
+
+    def clean(self):
+        cleaned = super().clean()
+        if isinstance(cleaned.get("account"), str) and not (cleaned.get("new_account_name") or "").strip():
+            self.add_error(
+                "new_account_name",
+                f"{cleaned['account']} is not an account we know yet: give its name to add it.",
+            )
+        return cleaned
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Add a comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000,
+        help_text="Shared with the team working the case. Markdown works.",
+    )
+    attachments = MultipleFileField(required=False, label="Attach files")
+
+    def clean_attachments(self):
+        return _validate_uploads(self.cleaned_data.get("attachments") or [])
+
+
+class FollowForm(forms.Form):
+    context = forms.CharField(
+        label="What you know that they don’t (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
