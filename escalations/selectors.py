@@ -4,7 +4,7 @@ import re
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from escalations.lifecycle import OPEN_STATUSES
@@ -80,7 +80,7 @@ def handoffs_for_user(*, user) -> QuerySet[Handoff]:
     handoffs = Handoff.objects.select_related("escalation__account", "partner_team", "requested_by")
     if not user.is_manager:
         handoffs = handoffs.filter(partner_team__members=user)
-    return handoffs.order_by("responded_at", "due_at", "-created_at")
+    return handoffs.order_by(F("responded_at").asc(nulls_first=True), "due_at", "-created_at")
 
 
 def outbox_recent() -> QuerySet[OutboxMessage]:
