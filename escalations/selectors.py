@@ -1,10 +1,11 @@
 """Reusable reads. Each selector owns its joins so a page costs a fixed number of queries."""
 
+import math
 import re
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from escalations.lifecycle import OPEN_STATUSES
@@ -120,7 +121,7 @@ def similar_open_escalations(*, account: Account | None = None, title: str = "",
     """Open escalations that may be the same problem: same account, or a similar title.
 
     PostgreSQL ranks titles by pg_trgm similarity; elsewhere a case counts as similar when it shares
-    enough words of four letters or more with `title`.
+    at least half of the words of four letters or more in `title`. Same-account cases come first.
     """
     title = (title or "").strip()
     open_cases = Escalation.objects.filter(status__in=[s.value for s in OPEN_STATUSES]).select_related(
@@ -131,7 +132,8 @@ def similar_open_escalations(*, account: Account | None = None, title: str = "",
         candidates = (
             open_cases.annotate(similarity=TrigramSimilarity("title", title))
             .filter(same_account | Q(similarity__gte=SIMILARITY_THRESHOLD))
-            .order_by("-similarity", "-filed_at")[:limit]
+            .annotate(is_same_account=Case(When(same_account, then=Value(1)), default=Value(0)))
+            .order_by("-is_same_account", "-similarity", "-filed_at")[:limit]
         )
         return list(candidates)
     words = {word.lower() for word in re.findall(r"\w+", title) if len(word) >= MIN_WORD_LENGTH}
@@ -143,10 +145,10 @@ def similar_open_escalations(*, account: Account | None = None, title: str = "",
     def shared_words(case):
         return len(words & {word.lower() for word in re.findall(r"\w+", case.title)})
 
-    needed = max(1, round(len(words) * SIMILARITY_THRESHOLD))
+    needed = max(1, math.ceil(len(words) / 2))
     account_id = account.pk if account is not None else None
     kept = [case for case in candidates if case.account_id == account_id or shared_words(case) >= needed]
-    kept.sort(key=lambda case: (-shared_words(case), -case.filed_at.timestamp()))
+    kept.sort(key=lambda case: (case.account_id != account_id, -shared_words(case), -case.filed_at.timestamp()))
     return kept[:limit]
 
 

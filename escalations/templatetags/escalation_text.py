@@ -1,9 +1,10 @@
-"""Markdown written by people, shown safely: rendered with Python-Markdown, then sanitised by nh3."""
+"""Text helpers for templates: Markdown shown safely (Python-Markdown, then nh3) and short relative times."""
 
 import markdown as markdown_lib
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -27,3 +28,11 @@ def render_markdown(text: str) -> str:
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3 just above
+
+
+@register.filter(name="ago")
+def ago(moment) -> str:
+    """“3 hours ago”: one unit, which is what a person scanning a list needs."""
+    if not moment:
+        return "—"
+    return f"{timesince(moment, depth=1)} ago"

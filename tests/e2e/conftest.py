@@ -38,9 +38,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="package", autouse=True)
 def _allow_orm_beside_playwright():
     # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls without this.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
+    # Left set on purpose: the loop outlives these tests, and the test database is dropped after them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture
