@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 
 from config.health import healthz
 from escalations import views as escalation_views
@@ -16,6 +18,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("escalations/", include("escalations.urls")),
+    path("api/v1/", include("escalations.api.urls")),
+    # The schema is for signed-in callers, by session or token; the docs page is for people signed in to
+    # the site (others go to the login page) and loads Swagger UI from our own static files.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

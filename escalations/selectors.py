@@ -36,6 +36,11 @@ def escalations_visible_to(*, user) -> QuerySet[Escalation]:
     return queryset.filter(visible)
 
 
+def escalation_list_for_user(*, user) -> QuerySet[Escalation]:
+    """Every escalation `user` may see, newest first, ready for a list."""
+    return escalations_visible_to(user=user).select_related(*LIST_RELATED).order_by("-filed_at", "-pk")
+
+
 def escalation_get_for_user(*, user, reference: str) -> Escalation:
     """The escalation called `reference` if `user` may see it; a 404 otherwise, so existence is not revealed."""
     try:

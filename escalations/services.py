@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -86,6 +88,24 @@ def account_add(*, external_id: str, name: str, tier: str = Account.Tier.BUSINES
     return Account.objects.create(external_id=external_id, name=name, tier=tier)
 
 
+MAX_LINKS = 10
+
+
+def _validated_links(links) -> list[str]:
+    links = [link.strip() for link in links or [] if link and link.strip()]
+    if len(links) > MAX_LINKS:
+        raise InvalidInput(f"Add at most {MAX_LINKS} links.", field="links")
+    validate = URLValidator(schemes=["http", "https"])
+    for link in links:
+        try:
+            validate(link)
+        except ValidationError:
+            raise InvalidInput(
+                f"“{link}” is not a web address (it should start with https://).", field="links"
+            ) from None
+    return links
+
+
 def _attachments_store(*, escalation: Escalation, event: EscalationEvent, files, acting_user) -> list[Attachment]:
     stored = []
     for uploaded in files:
@@ -138,6 +158,9 @@ def escalation_file(
         raise InvalidInput("Describe what is happening to the customer.", field="description")
     if priority is not None and priority not in Escalation.Priority.values:
         raise InvalidInput(f"Priority must be one of {', '.join(Escalation.Priority.values)}.", field="priority")
+    if needed_by and needed_by < timezone.localdate():
+        raise InvalidInput("The date the customer needs it cannot be in the past.", field="needed_by")
+    links = _validated_links(links)
     if preferred_contact_channel not in Escalation.ContactChannel.values:
         raise InvalidInput("Choose email, phone or no preference.", field="preferred_contact_channel")
     validate_uploads(attachments)
@@ -171,7 +194,7 @@ def escalation_file(
         revenue_at_risk=revenue_at_risk,
         has_regulatory_exposure=has_regulatory_exposure,
         preferred_contact_channel=preferred_contact_channel,
-        links=list(links),
+        links=links,
         filed_at=now,
         updated_at=now,
     )

@@ -19,18 +19,33 @@ def _concrete_paths(patterns=None, prefix=""):
                 continue
             yield from _concrete_paths(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
-            yield "/" + route.replace("<str:reference>", "ESC-1001").replace("<int:attachment_id>", "1").lstrip(
-                "^"
-            ).rstrip("$")
+            yield "/" + route.replace("<str:reference>", "ESC-1001").replace("<int:attachment_id>", "1").replace(
+                "<str:attachment_id>", "1"
+            ).lstrip("^").rstrip("$")
+
+
+def _is_api(path):
+    return path.startswith(("/api/v1/", "/api/schema/"))
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", sorted(set(_concrete_paths()) - PUBLIC_PATHS))
+@pytest.mark.parametrize("path", sorted(p for p in set(_concrete_paths()) - PUBLIC_PATHS if not _is_api(p)))
 def test_every_page_but_login_and_health_requires_login(client, path):
     response = client.get(path)
 
     assert response.status_code == 302
     assert response.url.startswith((reverse("login"), reverse("admin:login")))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", sorted(p for p in _concrete_paths() if _is_api(p)))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_api_endpoint_refuses_strangers(client, path, method):
+    response = getattr(client, method)(path)
+
+    assert response.status_code in (403, 405)
+    if response.status_code == 403:
+        assert b"not_authenticated" in response.content
 
 
 @pytest.mark.django_db
