@@ -89,8 +89,10 @@ def handoffs_for_user(*, user) -> QuerySet[Handoff]:
     return handoffs.order_by(F("responded_at").asc(nulls_first=True), "due_at", "-created_at")
 
 
-def outbox_recent() -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.select_related("escalation").order_by("-created_at", "-pk")
+def outbox_for_user(*, user) -> QuerySet[OutboxMessage]:
+    """Recent emails, newest first: all of them for managers and admins, one's own for everyone else."""
+    messages = OutboxMessage.objects.select_related("escalation").order_by("-created_at", "-pk")
+    return messages if user.is_manager else messages.filter(recipient__iexact=user.email)
 
 
 def account_search(*, query: str, limit: int = 8) -> QuerySet[Account]:

@@ -11,7 +11,7 @@ from escalations.forms import CommentForm, EscalationFileForm, FollowForm
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
 from escalations.models import Account
 from escalations.service_levels import published_targets
-from users.access import is_manager, role_required, sees_handoffs, works_cases
+from users.access import role_required, sees_handoffs, works_cases
 
 PAGE_SIZE = 25
 
@@ -234,7 +234,7 @@ def handoffs(request):
     return render(request, "escalations/handoffs.html", {"page": page})
 
 
-@role_required(is_manager, message="The outbox is for managers and admins.")
 def outbox(request):
-    page = _page(request, selectors.outbox_recent())
+    """Managers and admins see every email; everyone else sees the emails sent to them."""
+    page = _page(request, selectors.outbox_for_user(user=request.user))
     return render(request, "escalations/outbox.html", {"page": page})

@@ -13,8 +13,7 @@ def navigation(request):
     links.append(("File an escalation", reverse("escalations:new")))
     if user.role == user.Role.PARTNER or user.is_manager:
         links.append(("Handoffs", reverse("escalations:handoffs")))
-    if user.is_manager:
-        links.append(("Outbox", reverse("escalations:outbox")))
+    links.append(("Outbox" if user.is_manager else "My email", reverse("escalations:outbox")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     current = request.path

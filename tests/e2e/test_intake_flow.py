@@ -48,6 +48,9 @@ def test_requester_files_an_escalation_with_an_attachment(page, live_server, scr
     assert [a.original_name for a in escalation.attachments.all()] == ["invoice-march.pdf"]
     assert OutboxMessage.objects.filter(recipient=requester.email, template="escalation_filed").count() == 1
 
+    page.get_by_role("link", name="My email").click()
+    expect(page.get_by_text(f"[{escalation.reference}] Received: Invoices sent twice since March")).to_be_visible()
+
     page.get_by_role("link", name="My escalations").first.click()
     expect(page.get_by_role("link", name=escalation.reference)).to_be_visible()
     page.get_by_role("link", name=escalation.reference).click()

@@ -92,10 +92,10 @@ def test_home_sends_each_role_where_it_works(client, request, role_fixture, land
 @pytest.mark.parametrize(
     ("role_fixture", "visible", "hidden"),
     [
-        ("requester", ["My escalations"], ["Queue", "Handoffs", "Outbox", "Admin"]),
-        ("specialist", ["Queue", "My escalations"], ["Handoffs", "Outbox", "Admin"]),
-        ("manager", ["Queue", "Handoffs", "Outbox"], ["Admin"]),
-        ("partner", ["Handoffs", "My escalations"], ["Queue", "Outbox", "Admin"]),
+        ("requester", ["My escalations", "File an escalation", "My email"], ["Queue", "Handoffs", "Outbox", "Admin"]),
+        ("specialist", ["Queue", "My escalations", "My email"], ["Handoffs", "Outbox", "Admin"]),
+        ("manager", ["Queue", "Handoffs", "Outbox"], ["My email", "Admin"]),
+        ("partner", ["Handoffs", "My escalations", "My email"], ["Queue", "Outbox", "Admin"]),
         ("admin_user", ["Queue", "Handoffs", "Outbox", "Admin"], []),
     ],
 )
@@ -119,8 +119,8 @@ def test_navigation_adapts_to_the_role(client, request, role_fixture, visible, h
         ("specialist", "/escalations/handoffs/", 403),
         ("partner", "/escalations/handoffs/", 200),
         ("manager", "/escalations/handoffs/", 200),
-        ("requester", "/escalations/outbox/", 403),
-        ("specialist", "/escalations/outbox/", 403),
+        ("requester", "/escalations/outbox/", 200),
+        ("specialist", "/escalations/outbox/", 200),
         ("manager", "/escalations/outbox/", 200),
         ("requester", "/admin/", 302),
         ("admin_user", "/admin/", 200),
@@ -193,6 +193,20 @@ def test_queue_lists_open_cases_most_urgent_first_and_filters_by_status(client, 
     assert page.index(urgent.title) < page.index(low.title)
     assert "Rejected one" not in page
     assert "Nothing waiting here" in filtered
+
+
+@pytest.mark.django_db
+def test_my_email_shows_only_mail_to_me_while_managers_see_all(client, requester, other_requester, manager):
+    OutboxMessage.objects.create(recipient=requester.email, subject="Received: mine", body_text="b")
+    OutboxMessage.objects.create(recipient=other_requester.email, subject="Received: theirs", body_text="b")
+
+    client.force_login(requester)
+    mine = client.get("/escalations/outbox/").content.decode()
+    client.force_login(manager)
+    everything = client.get("/escalations/outbox/").content.decode()
+
+    assert "Received: mine" in mine and "Received: theirs" not in mine
+    assert "Received: mine" in everything and "Received: theirs" in everything
 
 
 @pytest.mark.django_db
