@@ -640,7 +640,7 @@ def test_a_case_resolved_again_while_the_sweep_runs_keeps_its_new_waiting_period
             )
         return real_transition(**kwargs)
 
-    monkeypatch.setattr(services, "escalation_transition", specialist_reopens_and_resolves_first)
+    monkeypatch.setattr(services.lifecycle, "escalation_transition", specialist_reopens_and_resolves_first)
 
     with time_machine.travel(NOW, tick=False):
         closed = escalation_auto_close_due()
