@@ -5,8 +5,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from escalations.errors import InvalidInput
-from escalations.models import ACCOUNT_EXTERNAL_ID_PATTERN, Account, Category, Escalation
+from escalations.models import (
+    ACCOUNT_EXTERNAL_ID_PATTERN,
+    Account,
+    Category,
+    Communication,
+    CommunicationTemplate,
+    Escalation,
+)
 from escalations.uploads import validate_uploads
+from remediations.models import RootCause
+from users.models import PartnerTeam, User, UserRole
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -136,3 +145,119 @@ class FollowForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class VersionedForm(forms.Form):
+    """Carries the case version the page showed, so a change made meanwhile by someone else is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _case_workers():
+    return User.objects.filter(
+        is_active=True, role__in=[UserRole.SPECIALIST, UserRole.MANAGER, UserRole.ADMIN]
+    ).order_by("display_name", "email")
+
+
+def _active_drivers():
+    return RootCause.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True).select_related(
+        "parent"
+    )
+
+
+class TriageForm(VersionedForm):
+    priority = forms.ChoiceField(choices=Escalation.Priority.choices)
+    category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), label="Product area")
+    assignee = forms.ModelChoiceField(queryset=_case_workers(), label="Owner")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _case_workers()
+
+
+class RejectForm(VersionedForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, help_text="The requester sees this reason."
+    )
+
+
+class DuplicateForm(VersionedForm):
+    duplicate_of = forms.CharField(label="Duplicate of", max_length=20, help_text="The reference, e.g. ESC-1042.")
+
+    def clean_duplicate_of(self):
+        reference = self.cleaned_data["duplicate_of"].strip().upper()
+        original = Escalation.objects.filter(reference=reference).first()
+        if original is None:
+            raise ValidationError(f"There is no escalation {reference}.")
+        return original
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(queryset=_case_workers(), required=False, label="Owner", empty_label="Nobody")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _case_workers()
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ChoiceField(choices=Escalation.Priority.choices)
+    reason = forms.CharField(required=False, max_length=500, label="Why (optional)")
+
+
+class StatusForm(VersionedForm):
+    """Moves along the lifecycle edges that need nothing but a reason (resolve, reject, duplicate have their own)."""
+
+    to_status = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(required=False, max_length=2000, label="Note (optional)")
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(status.value, status.label) for status in targets]
+
+
+class ResolveForm(VersionedForm):
+    resolution_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, help_text="The requester sees this summary."
+    )
+    root_cause = forms.ModelChoiceField(queryset=_active_drivers(), empty_label="Choose the root cause")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"].queryset = _active_drivers()
+
+
+class EmailCustomerForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=CommunicationTemplate.objects.filter(is_active=True), required=False, empty_label="No template"
+    )
+    to = forms.EmailField(label="To", help_text="The account's contact unless you change it.")
+    subject = forms.CharField(max_length=255)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20000, label="Message")
+
+
+class LogCallForm(forms.Form):
+    direction = forms.ChoiceField(choices=Communication.Direction.choices, initial=Communication.Direction.OUTBOUND)
+    outcome = forms.ChoiceField(choices=Communication.CallOutcome.choices, label="How it went")
+    duration_minutes = forms.IntegerField(required=False, min_value=0, max_value=1440, label="Minutes")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class HandoffForm(forms.Form):
+    partner_team = forms.ModelChoiceField(queryset=None, label="Partner team")
+    ask = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="What is needed")
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for the team's response target.",
+    )
+    wait_on_partner = forms.BooleanField(required=False, label="Move the case to waiting on partner", initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner_team"].queryset = PartnerTeam.objects.order_by("name")
+
+
+class HandoffAnswerForm(forms.Form):
+    response = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Your answer")

@@ -255,6 +255,7 @@ class EventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     ASSIGNED = "assigned", "Assigned"
     PRIORITY_CHANGED = "priority_changed", "Priority changed"
+    CATEGORY_CHANGED = "category_changed", "Product area changed"
     COMMENT = "comment", "Comment"
     NOTE = "note", "Internal note"
     COMMUNICATION = "communication", "Customer communication"
@@ -318,7 +319,12 @@ class Handoff(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     response = models.TextField(blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="First acknowledgement or answer.")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -339,6 +345,97 @@ class Handoff(models.Model):
 
     def __str__(self):
         return f"{self.escalation.reference} → {self.partner_team}"
+
+
+class CommunicationTemplate(models.Model):
+    """A message the team reuses when writing to a customer; Django template syntax over the case."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    subject = models.CharField(max_length=255)
+    body = models.TextField(
+        help_text="Available: {{ escalation }}, {{ account }}, {{ contact_name }}, {{ specialist }}, {{ reference }}."
+    )
+    is_active = models.BooleanField(default=True)
+    order = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Communication(models.Model):
+    """One message to or from the customer: an email or a phone call, on the case's timeline."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone call"
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "To the customer"
+        INBOUND = "inbound", "From the customer"
+
+    class CallOutcome(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "Left a voicemail"
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="communications")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    counterpart = models.CharField(max_length=255, blank=True, help_text="The customer's address or number.")
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True, help_text="The email text, or the call summary.")
+    template = models.ForeignKey(
+        CommunicationTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="communications"
+    )
+    call_outcome = models.CharField(max_length=12, choices=CallOutcome.choices, blank=True)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    outbox_message = models.OneToOneField(
+        "OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="communication"
+    )
+    event = models.OneToOneField(
+        EscalationEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="communication"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["escalation", "created_at"], name="communication_case_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel="phone") | Q(call_outcome=""), name="communication_outcome_only_for_calls"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.get_direction_display().lower()} on {self.escalation_id}"
+
+    @property
+    def reaches_the_customer(self) -> bool:
+        """An email sent to the customer or a connected outbound call: what stops the first-response clock."""
+        if self.direction != self.Direction.OUTBOUND:
+            return False
+        return self.channel == self.Channel.EMAIL or self.call_outcome == self.CallOutcome.CONNECTED
+
+
+class SavedView(models.Model):
+    """A named set of dashboard filters a specialist comes back to."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, help_text="The dashboard's query string.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique_per_owner")]
+
+    def __str__(self):
+        return self.name
 
 
 class Attachment(models.Model):

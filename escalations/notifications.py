@@ -44,11 +44,32 @@ def outbox_enqueue(
     The send is scheduled only after the surrounding transaction commits.
     """
     context = {"site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
     body_text = render_to_string(f"emails/{template}.txt", context)
+    return outbox_enqueue_message(
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        template=template,
+        escalation=escalation,
+        dedupe_key=dedupe_key,
+    )
+
+
+@transaction.atomic
+def outbox_enqueue_message(
+    *,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    template: str = "",
+    escalation=None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Queue one email whose text is already written (e.g. by a specialist); same guarantees as `outbox_enqueue`."""
     fields = {
         "recipient": recipient,
-        "subject": subject[:255],
+        "subject": " ".join(subject.split())[:255],
         "body_text": body_text,
         "template": template,
         "escalation": escalation,
@@ -59,7 +80,6 @@ def outbox_enqueue(
             return message
     else:
         message = OutboxMessage.objects.create(**fields)
-
     transaction.on_commit(lambda: _schedule_send(message.pk))
     return message
 

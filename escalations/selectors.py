@@ -1,14 +1,21 @@
 """Reusable reads. Each selector owns its joins so a page costs a fixed number of queries."""
 
 import math
+import operator
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import reduce
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
-from escalations.lifecycle import OPEN_STATUSES
+from escalations.lifecycle import OPEN_STATUSES, Status
 from escalations.models import (
     Account,
     Attachment,
@@ -18,7 +25,9 @@ from escalations.models import (
     Handoff,
     OutboxMessage,
     PriorityRule,
+    SavedView,
 )
+from users.models import User
 
 LIST_RELATED = ("account", "assignee", "category", "requester")
 
@@ -87,6 +96,28 @@ def handoffs_for_user(*, user) -> QuerySet[Handoff]:
     if not user.is_manager:
         handoffs = handoffs.filter(partner_team__members=user)
     return handoffs.order_by(F("responded_at").asc(nulls_first=True), "due_at", "-created_at")
+
+
+def handoffs_answerable_by(*, user) -> QuerySet[Handoff]:
+    """Handoffs `user` may acknowledge or answer: their teams' (case workers: all)."""
+    handoffs = Handoff.objects.select_related("escalation", "partner_team")
+    return handoffs if user.works_cases else handoffs.filter(partner_team__members=user)
+
+
+def escalation_handoffs(*, escalation: Escalation, user) -> list[Handoff]:
+    """The case's handoffs, newest first: all for case workers, their own teams' for partners, none for requesters."""
+    handoffs = escalation.handoffs.select_related("partner_team", "requested_by", "responded_by").order_by(
+        "-created_at", "-pk"
+    )
+    if user.works_cases:
+        return list(handoffs)
+    if user.role == user.Role.PARTNER:
+        return list(handoffs.filter(partner_team__members=user))
+    return []
+
+
+def escalation_watchers(*, escalation: Escalation) -> list:
+    return [link.user for link in escalation.watcher_links.select_related("user").order_by("created_at")]
 
 
 def outbox_for_user(*, user) -> QuerySet[OutboxMessage]:
@@ -179,3 +210,119 @@ def escalation_attachments(*, escalation: Escalation, user) -> QuerySet[Attachme
 
 def is_watching(*, escalation: Escalation, user) -> bool:
     return EscalationWatcher.objects.filter(escalation=escalation, user=user).exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The triage dashboard: its queues (one table), their counts (one query), free-text search and saved views.
+
+# Must stay identical to the expression of the GIN index `escalation_search_idx` (migration 0006) for PostgreSQL to
+# use it.
+SEARCH_DOCUMENT_SQL = (
+    "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(reference, ''))"
+)
+RECENTLY_RESOLVED_DAYS = 7
+TRIAGE_LIST_RELATED = ("account", "assignee", "category")
+
+
+def _open() -> Q:
+    return Q(status__in=[s.value for s in OPEN_STATUSES])
+
+
+def _finished_since(since: datetime) -> Q:
+    """Resolved or closed at or after `since`."""
+    resolved_or_closed = Q(status__in=[Status.RESOLVED.value, Status.CLOSED.value])
+    return resolved_or_closed & (Q(resolved_at__gte=since) | Q(closed_at__gte=since))
+
+
+@dataclass(frozen=True)
+class TriageQueue:
+    """One queue of the dashboard: `condition(user, now)` says which escalations are in it."""
+
+    slug: str
+    label: str
+    description: str
+    condition: Callable[[User, datetime], Q]
+
+
+# The dashboard's queues, in sidebar order. The slug is the `queue` query parameter and the key of its count.
+TRIAGE_QUEUES: tuple[TriageQueue, ...] = (
+    TriageQueue("new", "New", "Filed, not triaged yet", lambda user, now: Q(status=Status.NEW.value)),
+    TriageQueue("mine", "Mine", "Open escalations you own", lambda user, now: _open() & Q(assignee=user)),
+    TriageQueue("unassigned", "Unassigned", "Open, nobody owns them", lambda user, now: _open() & Q(assignee=None)),
+    TriageQueue(
+        "waiting_on_partner",
+        "Waiting on partner",
+        "A partner team has the next step",
+        lambda user, now: Q(status=Status.WAITING_ON_PARTNER.value),
+    ),
+    TriageQueue(
+        "waiting_on_customer",
+        "Waiting on customer",
+        "The customer has the next step",
+        lambda user, now: Q(status=Status.WAITING_ON_USER.value),
+    ),
+    TriageQueue("open", "All open", "Every escalation not finished yet", lambda user, now: _open()),
+    TriageQueue(
+        "recently_resolved",
+        "Recently resolved",
+        f"Resolved or closed in the last {RECENTLY_RESOLVED_DAYS} days",
+        lambda user, now: _finished_since(now - timedelta(days=RECENTLY_RESOLVED_DAYS)),
+    ),
+)
+TRIAGE_QUEUES_BY_SLUG = {queue.slug: queue for queue in TRIAGE_QUEUES}
+DEFAULT_TRIAGE_QUEUE = "open"
+
+
+def triage_queue_get(slug: str | None) -> TriageQueue:
+    """The queue called `slug`; the default queue (all open) for anything else."""
+    return TRIAGE_QUEUES_BY_SLUG.get(slug or "", TRIAGE_QUEUES_BY_SLUG[DEFAULT_TRIAGE_QUEUE])
+
+
+def triage_queue_counts(*, user, now: datetime | None = None) -> dict[str, int]:
+    """How many escalations each queue holds, keyed by slug: one aggregate query whatever the number of queues."""
+    now = now or timezone.now()
+    conditions = {queue.slug: queue.condition(user, now) for queue in TRIAGE_QUEUES}
+    in_any_queue = reduce(operator.or_, conditions.values())
+    return Escalation.objects.filter(in_any_queue).aggregate(
+        **{slug: Count("pk", filter=condition) for slug, condition in conditions.items()}
+    )
+
+
+def triage_escalations(*, user, queue: str = DEFAULT_TRIAGE_QUEUE, now: datetime | None = None) -> QuerySet[Escalation]:
+    """The escalations in one dashboard queue, most urgent first, with what a row shows joined in."""
+    condition = triage_queue_get(queue).condition(user, now or timezone.now())
+    escalations = Escalation.objects.filter(condition).select_related(*TRIAGE_LIST_RELATED)
+    return escalations.order_by("priority", "filed_at", "pk")
+
+
+def escalation_text_condition(text: str) -> Q:
+    """Escalations matching free text: the reference exactly, the account's name, or title, description and reference.
+
+    PostgreSQL matches words with stemming ("invoices" finds "invoice") through the full-text GIN index; elsewhere
+    the words are matched as substrings. A bare number means that reference ("1042" finds ESC-1042).
+    """
+    text = (text or "").strip()
+    if not text:
+        return Q()
+    condition = Q(reference__iexact=text) | Q(account__name__icontains=text)
+    if text.isdigit():
+        condition |= Q(reference=f"ESC-{text}")
+    if connection.vendor == "postgresql":
+        matching = RawSQL(
+            f"SELECT id FROM escalations_escalation WHERE {SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english', %s)",
+            [text],
+        )
+        return condition | Q(pk__in=matching)
+    return condition | Q(title__icontains=text) | Q(description__icontains=text) | Q(reference__icontains=text)
+
+
+def case_workers() -> QuerySet[User]:
+    """Active specialists, managers and admins: who may own an escalation."""
+    return User.objects.filter(
+        is_active=True, role__in=[User.Role.SPECIALIST, User.Role.MANAGER, User.Role.ADMIN]
+    ).order_by("display_name", "email")
+
+
+def saved_views_for(*, user) -> QuerySet[SavedView]:
+    """The user's own saved dashboard views, by name; nobody else's."""
+    return SavedView.objects.filter(owner=user).order_by("name", "pk")

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from escalations import selectors, services
+from escalations.case_actions import render_case
 from escalations.errors import DomainError
 from escalations.filters import MyEscalationsFilter
 from escalations.forms import CommentForm, EscalationFileForm, FollowForm
@@ -145,23 +146,7 @@ def filed(request, reference):
 @require_GET
 def detail(request, reference):
     escalation = selectors.escalation_get_for_user(user=request.user, reference=reference)
-    return _render_detail(request, escalation, CommentForm())
-
-
-def _render_detail(request, escalation, comment_form, status=200):
-    timeline = list(selectors.escalation_timeline(escalation=escalation, user=request.user))
-    return render(
-        request,
-        "escalations/detail.html",
-        {
-            "escalation": escalation,
-            "timeline": timeline,
-            "attachments": selectors.escalation_attachments(escalation=escalation, user=request.user),
-            "comment_form": comment_form,
-            "is_watching": selectors.is_watching(escalation=escalation, user=request.user),
-        },
-        status=status,
-    )
+    return render_case(request, escalation)
 
 
 @require_POST
@@ -182,7 +167,7 @@ def comment(request, reference):
         else:
             messages.success(request, "Your comment was added to the timeline.")
             return redirect("escalations:detail", reference=escalation.reference)
-    return _render_detail(request, escalation, form, status=400)
+    return render_case(request, escalation, bound={"comment": form}, status=400)
 
 
 @require_POST

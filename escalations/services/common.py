@@ -1,8 +1,20 @@
 """Helpers the services share: who may act, and who hears about it."""
 
-from escalations.errors import PermissionDenied
+from escalations.errors import PermissionDenied, StaleVersion
 from escalations.models import Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue
+
+
+def lock_case(*, escalation: Escalation, expected_version: int | None) -> Escalation:
+    """The case, row-locked for this transaction; refused if someone changed it since `expected_version` was read."""
+    case = (
+        Escalation.objects.select_for_update(of=("self",)).select_related("account", "requester").get(pk=escalation.pk)
+    )
+    if expected_version is not None and case.version != expected_version:
+        raise StaleVersion(
+            f"{case.reference} was changed by someone else since you opened it. Reload it and try again."
+        )
+    return case
 
 
 def require_case_worker(user) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from escalations.errors import InvalidInput, StaleVersion, TransitionNotAllowed
 from escalations.lifecycle import ALLOWED_TRANSITIONS, Status, is_allowed, refusal_message
 from escalations.models import Escalation, EscalationEvent
-from escalations.services.common import notify_followers, require_case_worker
+from escalations.services.common import lock_case, notify_followers, require_case_worker
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,7 @@ def escalation_transition(
     except ValueError:
         raise InvalidInput(f"“{to_status}” is not a status.", field="status") from None
 
-    case = Escalation.objects.select_for_update().get(pk=escalation.pk)
-    if expected_version is not None and case.version != expected_version:
-        raise StaleVersion(
-            f"{case.reference} was changed by someone else since you opened it. Reload it and try again."
-        )
+    case = lock_case(escalation=escalation, expected_version=expected_version)
     current = case.lifecycle_status
     if not is_allowed(current, target):
         raise TransitionNotAllowed(refusal_message(current, target))
