@@ -1,0 +1,1 @@
+"""The SLA engine: business-calendar arithmetic and the clocks built on it."""
