@@ -15,6 +15,10 @@ for option in ("data_folder_in", "processed_folder", "control_folder"):
         os.makedirs(folder, exist_ok=True)
 
 app.conf.beat_schedule = {
+    "sla-sweep": {
+        "task": "escalations.tasks.sla_sweep",
+        "schedule": 60.0,
+    },
     "outbox-send-due": {
         "task": "escalations.tasks.outbox_send_due",
         "schedule": 60.0,

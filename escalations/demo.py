@@ -24,6 +24,7 @@ from django.utils import timezone
 from escalations.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, Status, is_allowed
 from escalations.models import Account, Category, Escalation, EscalationEvent, EscalationWatcher, Handoff
 from escalations.services import reference_allocate
+from escalations.sla.backfill import sla_backfill
 from remediations.models import Remediation, RootCause
 from users.models import PartnerMembership, PartnerTeam, User, UserRole
 
@@ -865,6 +866,8 @@ def demo_seed(
     else:
         progress(f"Filing {escalation_count} escalations over the last {HISTORY_DAYS} days (seed {seed})…")
         result.escalations_by_status = _escalations_generate(world, count=escalation_count, seed=seed)
+        progress("Starting SLA clocks from each case's history…")
+        sla_backfill(escalations=Escalation.objects.filter(account__in=world.accounts), now=now)
     counts_after = _row_counts()
     result.created = {name: counts_after[name] - counts_before[name] for name in counts_after}
     return result

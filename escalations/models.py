@@ -173,6 +173,11 @@ class Escalation(models.Model):
     links = models.JSONField(default=list, blank=True, help_text="Internal tickets, dashboards: a list of URLs.")
 
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; stale writes are refused.")
+    next_sla_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest moment an SLA warning or breach could fire; the sweep's index."
+    )
+    sla_due_at = models.DateTimeField(null=True, blank=True, help_text="When the next running SLA clock is due.")
+    is_sla_breached = models.BooleanField(default=False, help_text="A running SLA clock has passed its due time.")
     filed_at = models.DateTimeField(default=timezone.now)
     triaged_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -218,6 +223,16 @@ class Escalation(models.Model):
                 fields=["priority", "filed_at"],
                 name="escalation_open_queue_idx",
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
+            models.Index(
+                fields=["next_sla_check_at"],
+                name="escalation_sla_check_idx",
+                condition=Q(next_sla_check_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_due_at"],
+                name="escalation_sla_due_idx",
+                condition=Q(sla_due_at__isnull=False),
             ),
             models.Index(
                 fields=["resolved_at"],
@@ -502,3 +517,37 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient} ({self.status})"
+
+
+from escalations.sla.models import (  # noqa: E402  (models of the same app, kept in their own module)
+    BusinessCalendar,
+    CalendarHoliday,
+    SLAAlert,
+    SLAClock,
+    SLAPause,
+    SLAPolicy,
+    WorkingHours,
+)
+
+__all__ = [
+    "Account",
+    "Attachment",
+    "BusinessCalendar",
+    "CalendarHoliday",
+    "Category",
+    "Communication",
+    "CommunicationTemplate",
+    "Escalation",
+    "EscalationEvent",
+    "EscalationWatcher",
+    "Handoff",
+    "OutboxMessage",
+    "PriorityRule",
+    "ReferenceCounter",
+    "SavedView",
+    "SLAAlert",
+    "SLAClock",
+    "SLAPause",
+    "SLAPolicy",
+    "WorkingHours",
+]

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from escalations import notifications, services
+from escalations.sla import sweep
 
 
 @shared_task
@@ -18,3 +19,8 @@ def outbox_send_due() -> int:
 @shared_task
 def escalations_auto_close() -> int:
     return services.escalation_auto_close_due()
+
+
+@shared_task
+def sla_sweep() -> int:
+    return sweep.sla_sweep().alerts

@@ -203,3 +203,9 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# SLA engine
+SLA_DEFAULT_CALENDAR = env("SLA_DEFAULT_CALENDAR", default="Business hours")
+SLA_TEAM_INBOX = env("SLA_TEAM_INBOX", default="escalations-team@localhost")
+SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
+SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)

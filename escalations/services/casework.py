@@ -11,6 +11,7 @@ from escalations.models import Category, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue
 from escalations.services.common import lock_case, require_case_worker
 from escalations.services.lifecycle import escalation_transition
+from escalations.sla import engine as sla
 
 
 def _record(*, case: Escalation, acting_user, kind: str, body: str, data: dict, shared: bool = True):
@@ -89,6 +90,7 @@ def escalation_set_priority(
         data={"from": before, "to": priority},
     )
     case.save(update_fields=["priority", "version", "updated_at"])
+    sla.on_priority_change(case, case.updated_at)
     return case
 
 
@@ -132,7 +134,9 @@ def escalation_triage(
         raise InvalidInput("Choose who owns the escalation.", field="assignee")
     case = lock_case(escalation=escalation, expected_version=expected_version)
     if case.status != Status.NEW:
-        raise InvalidInput(f"{case.reference} is already {case.get_status_display().lower()}; it was triaged.")
+        raise InvalidInput(
+            f"{case.reference} is already {case.get_status_display().lower()}; only a new escalation can be triaged."
+        )
     escalation_set_priority(acting_user=acting_user, escalation=case, priority=priority)
     escalation_set_category(acting_user=acting_user, escalation=case, category=category)
     escalation_assign(acting_user=acting_user, escalation=case, assignee=assignee)

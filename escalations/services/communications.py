@@ -10,6 +10,7 @@ from escalations.errors import InvalidInput
 from escalations.models import Communication, CommunicationTemplate, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue_message
 from escalations.services.common import require_case_worker
+from escalations.sla import engine as sla
 
 
 def communication_template_render(*, template: CommunicationTemplate, escalation: Escalation, specialist):
@@ -105,6 +106,7 @@ def escalation_email_customer(
     )
     communication.save(update_fields=["outbox_message"])
     _mark_first_response(escalation, now)
+    sla.on_customer_contact(escalation, now)
     return communication
 
 
@@ -157,4 +159,5 @@ def escalation_log_call(
     )
     if communication.reaches_the_customer:
         _mark_first_response(escalation, now)
+        sla.on_customer_contact(escalation, now)
     return communication

@@ -7,6 +7,7 @@ from escalations.errors import InvalidInput, PermissionDenied
 from escalations.models import Escalation, EscalationEvent, EscalationWatcher
 from escalations.services.common import notify_followers, notify_owner
 from escalations.services.filing import attachments_store
+from escalations.sla import engine as sla
 from escalations.uploads import validate_uploads
 
 
@@ -49,6 +50,8 @@ def escalation_comment(
         return event
     if acting_user.works_cases:
         notify_followers(escalation=escalation, event=event, template="case_update", acting_user=acting_user)
+        if sla.requester_updates_count(escalation):
+            sla.on_customer_contact(escalation, now)
     else:
         notify_owner(escalation=escalation, event=event, acting_user=acting_user)
     return event

@@ -22,6 +22,7 @@ from escalations.models import (
     ReferenceCounter,
 )
 from escalations.notifications import outbox_enqueue
+from escalations.sla import engine as sla
 from escalations.uploads import validate_uploads
 
 REFERENCE_SEQUENCE = "escalation"
@@ -171,6 +172,7 @@ def escalation_file(
         created_at=now,
     )
     attachments_store(escalation=escalation, event=event, files=attachments, acting_user=acting_user)
+    sla.on_filed(escalation)
     outbox_enqueue(
         recipient=acting_user.email,
         template="escalation_filed",

@@ -1,7 +1,5 @@
 """Handing a piece of a case to a partner team, and the team's acknowledgement and answer."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,13 +9,14 @@ from escalations.models import Escalation, EscalationEvent, Handoff
 from escalations.notifications import outbox_enqueue
 from escalations.services.common import notify_owner, require_case_worker
 from escalations.services.lifecycle import escalation_transition
+from escalations.sla import engine as sla
 
 OPEN_HANDOFF_STATUSES = (Handoff.Status.REQUESTED, Handoff.Status.ACKNOWLEDGED)
 
 
-def handoff_default_due(*, partner_team, now=None):
-    """When the team's response target runs out if asked now."""
-    return (now or timezone.now()) + timedelta(minutes=partner_team.handoff_response_target_minutes)
+def handoff_default_due(*, partner_team, escalation, now=None):
+    """When the team's response target (business time in the case's calendar) runs out if asked now."""
+    return sla.handoff_due(partner_team, escalation, now or timezone.now())
 
 
 def _require_team_member_or_case_worker(user, handoff: Handoff) -> None:
@@ -60,7 +59,7 @@ def handoff_request(
     if not ask:
         raise InvalidInput("Say what the partner team needs to do or answer.", field="ask")
     now = timezone.now()
-    due_at = due_at or handoff_default_due(partner_team=partner_team, now=now)
+    due_at = due_at or handoff_default_due(partner_team=partner_team, escalation=escalation, now=now)
     if due_at <= now:
         raise InvalidInput("The due time must be in the future.", field="due_at")
     handoff = Handoff.objects.create(
@@ -71,6 +70,7 @@ def handoff_request(
         due_at=due_at,
         created_at=now,
     )
+    sla.on_handoff_requested(handoff, now)
     event = _handoff_event(
         handoff=handoff,
         acting_user=acting_user,
@@ -117,6 +117,7 @@ def handoff_acknowledge(*, acting_user, handoff: Handoff) -> Handoff:
     handoff.responded_at = handoff.responded_at or now
     handoff.responded_by = handoff.responded_by or acting_user
     handoff.save(update_fields=["status", "acknowledged_at", "responded_at", "responded_by"])
+    sla.on_handoff_responded(handoff, now)
     event = _handoff_event(
         handoff=handoff,
         acting_user=acting_user,
@@ -142,6 +143,7 @@ def handoff_answer(*, acting_user, handoff: Handoff, response: str) -> Handoff:
     handoff.responded_at = handoff.responded_at or now
     handoff.responded_by = handoff.responded_by or acting_user
     handoff.save(update_fields=["status", "response", "answered_at", "responded_at", "responded_by"])
+    sla.on_handoff_responded(handoff, now)
     event = _handoff_event(
         handoff=handoff,
         acting_user=acting_user,

@@ -11,6 +11,7 @@ from escalations.errors import InvalidInput, StaleVersion, TransitionNotAllowed
 from escalations.lifecycle import ALLOWED_TRANSITIONS, Status, is_allowed, refusal_message
 from escalations.models import Escalation, EscalationEvent
 from escalations.services.common import lock_case, notify_followers, require_case_worker
+from escalations.sla import engine as sla
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def escalation_transition(
     case.version += 1
     case.updated_at = now
     case.save(update_fields=sorted(changed))
+    sla.on_status_change(case, current, target, now)
 
     actor_name = str(acting_user) if acting_user else "Escalation Desk"
     body = f"{actor_name} moved {case.reference} from {current.label} to {target.label}."
