@@ -7,6 +7,7 @@ the case page with the message next to the form that was used, and nothing is wr
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,6 +15,7 @@ from escalations import forms, selectors, services
 from escalations.errors import DomainError, StaleVersion
 from escalations.lifecycle import Status, allowed_targets
 from escalations.models import CommunicationTemplate, Handoff
+from escalations.sla.explain import case_clock_views
 from users.access import role_required, works_cases
 
 # Targets with forms of their own (they need more than a note).
@@ -79,6 +81,7 @@ def render_case(request, escalation, *, bound: dict | None = None, status: int =
         "forms": case_forms(escalation, user, template_slug=request.GET.get("template", ""), bound=bound),
         "handoffs": selectors.escalation_handoffs(escalation=escalation, user=user),
         "open_panel": next(iter(bound), "") if bound else request.GET.get("panel", ""),
+        "clocks": case_clock_views(escalation, timezone.now()),
     }
     if user.works_cases:
         context["watchers"] = selectors.escalation_watchers(escalation=escalation)

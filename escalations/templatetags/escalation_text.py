@@ -6,6 +6,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from escalations.sla.explain import duration_text
+
 register = template.Library()
 
 ALLOWED_TAGS = {
@@ -28,6 +30,12 @@ def render_markdown(text: str) -> str:
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3 just above
+
+
+@register.filter(name="duration_minutes")
+def duration_minutes(minutes) -> str:
+    """Business minutes as '3 h 20 min'."""
+    return duration_text(float(minutes or 0))
 
 
 @register.filter(name="ago")
