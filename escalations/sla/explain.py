@@ -65,8 +65,6 @@ def clock_view(clock: SLAClock, now: datetime) -> ClockView:
         lines.append(
             f"Paused {len(ended)}× for {duration_text(paused_minutes)} of business time, which moved the due time"
         )
-            f"On hold since {pauses[-1].started_at:%a %b %-d, %H:%M} UTC ({pauses[-1].reason})" if pauses else "On hold"
-        )
     if clock.due_at:
         wall = (clock.due_at - clock.started_at).total_seconds() / 60
         lines.append(
