@@ -19,7 +19,7 @@ def lock_case(*, escalation: Escalation, expected_version: int | None) -> Escala
 
 def require_case_worker(user) -> None:
     if user is not None and not user.works_cases:
-        raise PermissionDenied("Only specialists, managers and admins can change an escalation's status.")
+        raise PermissionDenied("Only specialists, managers and admins can work on escalations.")
 
 
 def followers(escalation: Escalation) -> list:
