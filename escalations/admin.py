@@ -1,15 +1,25 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from escalations.models import (
     Account,
     Attachment,
+    BusinessCalendar,
+    CalendarHoliday,
     Category,
+    CommunicationTemplate,
     Escalation,
     EscalationEvent,
     EscalationWatcher,
     Handoff,
     OutboxMessage,
+    PriorityRule,
+    SLAAlert,
+    SLAClock,
+    SLAPolicy,
+    WorkingHours,
 )
+from escalations.sla import engine
 
 
 @admin.register(Account)
@@ -135,3 +145,87 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 1
+
+
+class CalendarHolidayInline(admin.TabularInline):
+    model = CalendarHoliday
+    extra = 1
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "always_open", "holiday_country", "holiday_subdivision"]
+    inlines = [WorkingHoursInline, CalendarHolidayInline]
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    """Saving an edited policy creates its next version; open cases keep theirs until re-applied."""
+
+    list_display = [
+        "name", "priority", "account_tier", "version", "is_current", "calendar", "first_response_minutes",
+        "next_update_minutes", "resolution_minutes",
+    ]  # fmt: skip
+    list_filter = ["is_current", "priority", "calendar"]
+    readonly_fields = ["version", "is_current", "created_at"]
+    actions = ["reapply_to_open_cases"]
+
+    def save_model(self, request, obj, form, change):
+        engine.policy_save_new_version(policy=obj)
+        if change:
+            self.message_user(
+                request, f"Saved as version {obj.version}. Open cases keep their version until re-applied."
+            )
+
+    @admin.action(description="Re-apply to open cases still on an older version")
+    def reapply_to_open_cases(self, request, queryset):
+        moved = sum(
+            engine.policy_reapply(acting_user=request.user, policy=policy, now=timezone.now())
+            for policy in queryset.filter(is_current=True)
+        )
+        self.message_user(request, f"Re-applied to {moved} open case{'s' if moved != 1 else ''}.")
+
+
+@admin.register(SLAClock)
+class SLAClockAdmin(admin.ModelAdmin):
+    list_display = ["escalation", "kind", "policy", "started_at", "due_at", "stopped_at", "outcome", "breached_at"]
+    list_filter = ["kind", "outcome"]
+    search_fields = ["escalation__reference"]
+    list_select_related = ["escalation", "policy"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLAAlert)
+class SLAAlertAdmin(admin.ModelAdmin):
+    list_display = ["clock", "threshold", "fired_at"]
+    list_select_related = ["clock__escalation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CommunicationTemplate)
+class CommunicationTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "subject", "is_active", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(PriorityRule)
+class PriorityRuleAdmin(admin.ModelAdmin):
+    list_display = ["order", "name", "tier", "min_customers_affected", "min_revenue_at_risk",
+                    "requires_regulatory_exposure", "priority", "is_active"]  # fmt: skip
+    list_editable = ["is_active"]
+    ordering = ["order"]

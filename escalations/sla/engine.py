@@ -9,8 +9,11 @@ import time as monotonic
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 
 from escalations.lifecycle import Status
+from escalations.models import Escalation, EscalationEvent
 from escalations.sla import calendar as business
 from escalations.sla.models import BusinessCalendar, SLAClock, SLAPause, SLAPolicy
 
@@ -97,7 +100,7 @@ def _stop(clock: SLAClock, at: datetime, *, cancelled: bool = False) -> None:
     clock.business_minutes_used = round(used, 3)
     clock.wall_minutes_used = round((at - clock.started_at).total_seconds() / 60, 3)
     if clock.running_since is None:
-        SLAPause.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=at)
+        _end_pauses(clock, at)
     clock.running_since = None
     clock.save()
 
@@ -118,6 +121,11 @@ def _resume(clock: SLAClock, at: datetime) -> None:
     clock.running_since = at
     clock.due_at = moment_at_fraction(clock, 1.0)
     clock.save(update_fields=["running_since", "due_at"])
+    _end_pauses(clock, at)
+
+
+def _end_pauses(clock: SLAClock, at: datetime) -> None:
+    """Close the clock's open pauses at `at`, each with the business time it held the clock."""
     for pause in SLAPause.objects.filter(clock=clock, ended_at__isnull=True):
         pause.ended_at = at
         pause.business_minutes = round(
@@ -134,8 +142,6 @@ def open_clocks(escalation):
 
 def refresh(escalation, now: datetime) -> None:
     """Recompute the case's SLA summary columns from its open clocks (one query to read, one to write)."""
-    from escalations.models import Escalation
-
     next_check, due, breached = None, None, False
     for clock in open_clocks(escalation).prefetch_related("alerts"):
         fired = {alert.threshold for alert in clock.alerts.all()}
@@ -294,3 +300,53 @@ def on_handoff_responded(handoff, at: datetime) -> None:
     for clock in handoff.sla_clocks.filter(stopped_at__isnull=True).select_related("calendar"):
         _stop(clock, at)
     refresh(handoff.escalation, at)
+
+
+def policy_save_new_version(*, policy: SLAPolicy) -> SLAPolicy:
+    """Save edits to a policy as its next version; the version open cases started on stays as it was."""
+    with transaction.atomic():
+        if policy.pk is None:
+            policy.save()
+            return policy
+        previous = SLAPolicy.objects.select_for_update().get(pk=policy.pk)
+        latest = SLAPolicy.objects.filter(key=previous.key).aggregate(latest=Max("version"))["latest"]
+        SLAPolicy.objects.filter(key=previous.key, is_current=True).update(is_current=False)
+        policy.pk = None
+        policy.version = latest + 1
+        policy.is_current = True
+        policy.save()
+        return policy
+
+
+def policy_reapply(*, acting_user, policy: SLAPolicy, now: datetime) -> int:
+    """Move open clocks that run on an older version of `policy` to it; writes an event on each case moved."""
+    moved = 0
+    clocks = (
+        SLAClock.objects.filter(stopped_at__isnull=True, policy__key=policy.key)
+        .exclude(policy=policy)
+        .select_related("escalation", "policy")
+    )
+    by_case: dict[int, list[SLAClock]] = {}
+    for clock in clocks:
+        by_case.setdefault(clock.escalation_id, []).append(clock)
+    for case_clocks in by_case.values():
+        with transaction.atomic():
+            escalation = case_clocks[0].escalation
+            before = case_clocks[0].policy
+            for clock in case_clocks:
+                clock.policy, clock.calendar = policy, policy.calendar
+                clock.target_minutes = policy.target_minutes(clock.kind)
+                clock.due_at = moment_at_fraction(clock, 1.0)
+                clock.save(update_fields=["policy", "calendar", "target_minutes", "due_at"])
+            EscalationEvent.objects.create(
+                escalation=escalation,
+                actor=acting_user,
+                kind=EscalationEvent.Kind.SLA,
+                visibility=EscalationEvent.Visibility.INTERNAL,
+                body=f"{acting_user} re-applied {policy} (was v{before.version}); the open clocks were re-targeted.",
+                data={"policy": policy.key, "from_version": before.version, "to_version": policy.version},
+                created_at=now,
+            )
+            refresh(escalation, now)
+            moved += 1
+    return moved
