@@ -10,8 +10,10 @@ from escalations.services.casework import (
     escalation_assign,
     escalation_set_category,
     escalation_set_priority,
+    escalation_set_root_cause,
     escalation_triage,
     escalations_bulk_update,
+    escalations_move_root_cause,
 )
 from escalations.services.communications import (
     communication_template_render,
@@ -33,8 +35,10 @@ __all__ = [
     "escalation_log_call",
     "escalation_set_category",
     "escalation_set_priority",
+    "escalation_set_root_cause",
     "escalation_triage",
     "escalations_bulk_update",
+    "escalations_move_root_cause",
     "handoff_acknowledge",
     "handoff_answer",
     "handoff_default_due",

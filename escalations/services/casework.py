@@ -177,3 +177,60 @@ def escalations_bulk_update(*, acting_user, escalations, action: str, value) -> 
         else:
             outcomes.append(BulkOutcome(case.reference, True, "done"))
     return outcomes
+
+
+def _require_driver(root_cause) -> None:
+    if root_cause is None or root_cause.is_area:
+        name = root_cause.name if root_cause else "nothing"
+        raise InvalidInput(f"“{name}” is not a driver; choose a driver under an area.", field="root_cause")
+
+
+@transaction.atomic
+def escalation_set_root_cause(
+    *, acting_user, escalation: Escalation, root_cause, expected_version: int | None = None
+) -> Escalation:
+    """Change the root cause of a resolved or closed case; the timeline says from what to what."""
+    require_case_worker(acting_user)
+    _require_driver(root_cause)
+    case = lock_case(escalation=escalation, expected_version=expected_version)
+    if case.root_cause_id is None:
+        raise InvalidInput("Only a resolved case has a root cause to change; resolve it first.", field="root_cause")
+    if case.root_cause_id == root_cause.pk:
+        return case
+    before, case.root_cause = case.root_cause, root_cause
+    _record(
+        case=case,
+        acting_user=acting_user,
+        kind=EscalationEvent.Kind.ROOT_CAUSE,
+        body=f"{acting_user} changed the root cause from {before} to {root_cause}.",
+        data={"from": before.pk, "to": root_cause.pk},
+        shared=False,
+    )
+    case.save(update_fields=["root_cause", "version", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def escalations_move_root_cause(*, acting_user, from_driver, to_driver, reason: str = "") -> int:
+    """Move every case from one driver to another (a merge), with an event on each; returns how many moved."""
+    _require_driver(to_driver)
+    if from_driver.pk == to_driver.pk:
+        raise InvalidInput("Choose a different driver to merge into.", field="root_cause")
+    now = timezone.now()
+    moved = 0
+    for case in Escalation.objects.select_for_update(of=("self",)).filter(root_cause=from_driver):
+        case.root_cause = to_driver
+        case.version += 1
+        case.updated_at = now
+        case.save(update_fields=["root_cause", "version", "updated_at"])
+        EscalationEvent.objects.create(
+            escalation=case,
+            actor=acting_user,
+            kind=EscalationEvent.Kind.ROOT_CAUSE,
+            visibility=EscalationEvent.Visibility.INTERNAL,
+            body=f"Root cause {from_driver} was merged into {to_driver}." + (f" {reason}" if reason else ""),
+            data={"from": from_driver.pk, "to": to_driver.pk, "merge": True},
+            created_at=now,
+        )
+        moved += 1
+    return moved
