@@ -1,10 +1,14 @@
 """FilterSets shared by pages and the API."""
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
+from escalations import selectors
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
-from escalations.models import Escalation
+from escalations.models import Account, Category, Escalation, Handoff
+from users.models import PartnerTeam
 
 
 class MyEscalationsFilter(django_filters.FilterSet):
@@ -41,3 +45,117 @@ class MyEscalationsFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(reference__iexact=value) | Q(title__icontains=value) | Q(account__name__icontains=value)
         )
+
+
+# The dashboard's sorts: value in the URL -> (label, ordering). The first one is the default.
+TRIAGE_SORTS = {
+    "priority": ("Most urgent first", ("priority", "filed_at", "pk")),
+    "sla": ("Service level due soonest", (F("sla_due_at").asc(nulls_last=True), "priority", "pk")),
+    "-priority": ("Least urgent first", ("-priority", "filed_at", "pk")),
+    "age": ("Oldest first", ("filed_at", "pk")),
+    "-age": ("Newest first", ("-filed_at", "-pk")),
+    "-updated": ("Recently updated first", ("-updated_at", "-pk")),
+    "updated": ("Least recently updated first", ("updated_at", "pk")),
+}
+UNASSIGNED = "unassigned"
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TriageFilter(django_filters.FilterSet):
+    """The triage dashboard's filters and sorts, for any queryset of escalations (a dashboard queue, an API list).
+
+    Every value travels in the query string, so a filtered list can be bookmarked, shared and saved.
+    """
+
+    q = django_filters.CharFilter(label="Search", method="filter_text")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=[(s.value, STATUS_LABELS[s]) for s in Status], empty_label="Any status"
+    )
+    priority = django_filters.ChoiceFilter(
+        label="Priority", choices=Escalation.Priority.choices, empty_label="Any priority"
+    )
+    assignee = django_filters.ChoiceFilter(label="Owner", method="filter_assignee", empty_label="Anyone")
+    category = django_filters.ModelChoiceFilter(
+        label="Product area",
+        queryset=Category.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label="Any product area",
+    )
+    partner_team = django_filters.ModelChoiceFilter(
+        label="Handed off to",
+        queryset=PartnerTeam.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_partner_team",
+        empty_label="Any partner team",
+    )
+    tier = django_filters.ChoiceFilter(
+        label="Account tier", field_name="account__tier", choices=Account.Tier.choices, empty_label="Any tier"
+    )
+    sla = django_filters.ChoiceFilter(
+        label="Service level", choices=list(selectors.SLA_STATES.items()), method="filter_sla", empty_label="Any"
+    )
+    org = django_filters.CharFilter(label="Requesting org", field_name="requesting_org", lookup_expr="icontains")
+    filed_after = django_filters.DateFilter(
+        label="Filed from", field_name="filed_at", lookup_expr="date__gte", widget=_date_input()
+    )
+    filed_before = django_filters.DateFilter(
+        label="Filed until", field_name="filed_at", lookup_expr="date__lte", widget=_date_input()
+    )
+    updated_after = django_filters.DateFilter(
+        label="Updated from", field_name="updated_at", lookup_expr="date__gte", widget=_date_input()
+    )
+    updated_before = django_filters.DateFilter(
+        label="Updated until", field_name="updated_at", lookup_expr="date__lte", widget=_date_input()
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=[(value, label) for value, (label, _ordering) in TRIAGE_SORTS.items()],
+        method="filter_sort",
+        empty_label=None,
+    )
+
+    # Filters that narrow the list (everything but the sort), shown together as "more filters" below the first row.
+    MORE_FILTERS = ("category", "partner_team", "tier", "sla", "org", "filed_after", "filed_before", "updated_after",
+                    "updated_before")  # fmt: skip
+
+    class Meta:
+        model = Escalation
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One query for the people who may own a case; the page reuses it for the bulk "assign" choices.
+        self.case_workers = list(selectors.case_workers())
+        self.filters["assignee"].extra["choices"] = [
+            (UNASSIGNED, "Unassigned"),
+            *((str(person.pk), str(person)) for person in self.case_workers),
+        ]
+
+    @property
+    def active_filters(self) -> list[str]:
+        """The names of the filters narrowing the list (not the sort)."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return [name for name, value in data.items() if name != "sort" and value not in (None, "")]
+
+    @property
+    def more_filters_active(self) -> bool:
+        return any(name in self.MORE_FILTERS for name in self.active_filters)
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(selectors.escalation_text_condition(value))
+
+    def filter_assignee(self, queryset, name, value):
+        return queryset.filter(assignee=None) if value == UNASSIGNED else queryset.filter(assignee_id=int(value))
+
+    def filter_partner_team(self, queryset, name, value):
+        handed_off = Handoff.objects.filter(escalation=OuterRef("pk"), partner_team=value)
+        return queryset.filter(Exists(handed_off))
+
+    def filter_sla(self, queryset, name, value):
+        return queryset.filter(selectors.sla_state_condition(value, timezone.now()))
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*TRIAGE_SORTS[value][1])

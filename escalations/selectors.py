@@ -224,6 +224,24 @@ RECENTLY_RESOLVED_DAYS = 7
 TRIAGE_LIST_RELATED = ("account", "assignee", "category")
 
 
+BREACHING_SOON_HOURS = 4
+SLA_STATES = {"breached": "Breached", "soon": f"Due within {BREACHING_SOON_HOURS} h", "ok": "On track"}
+
+
+def sla_state_condition(state: str, now: datetime) -> Q:
+    """Open escalations whose service levels are breached, due soon, or on track (indexed `sla_due_at`)."""
+    breached = Q(is_sla_breached=True) | Q(sla_due_at__lte=now)
+    if state == "breached":
+        return _open() & breached
+    if state == "soon":
+        return _open() & ~breached & Q(sla_due_at__lte=now + timedelta(hours=BREACHING_SOON_HOURS))
+    return (
+        _open()
+        & ~breached
+        & (Q(sla_due_at__isnull=True) | Q(sla_due_at__gt=now + timedelta(hours=BREACHING_SOON_HOURS)))
+    )
+
+
 def _open() -> Q:
     return Q(status__in=[s.value for s in OPEN_STATUSES])
 
@@ -248,6 +266,18 @@ class TriageQueue:
 TRIAGE_QUEUES: tuple[TriageQueue, ...] = (
     TriageQueue("new", "New", "Filed, not triaged yet", lambda user, now: Q(status=Status.NEW.value)),
     TriageQueue("mine", "Mine", "Open escalations you own", lambda user, now: _open() & Q(assignee=user)),
+    TriageQueue(
+        "breaching_soon",
+        "Breaching soon",
+        f"A service level falls due within {BREACHING_SOON_HOURS} hours",
+        lambda user, now: sla_state_condition("soon", now),
+    ),
+    TriageQueue(
+        "breached",
+        "Breached",
+        "A service level has been missed",
+        lambda user, now: sla_state_condition("breached", now),
+    ),
     TriageQueue("unassigned", "Unassigned", "Open, nobody owns them", lambda user, now: _open() & Q(assignee=None)),
     TriageQueue(
         "waiting_on_partner",

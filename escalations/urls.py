@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalations import case_actions, views
+from escalations import case_actions, dashboard, views
 
 app_name = "escalations"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("new/accounts/", views.account_suggestions, name="account_suggestions"),
     path("new/similar/", views.similar_escalations, name="similar"),
     path("queue/", views.queue, name="queue"),
+    path("triage/", dashboard.triage, name="triage"),
+    path("triage/views/", dashboard.saved_view_create, name="triage_save_view"),
+    path("triage/views/<int:pk>/delete/", dashboard.saved_view_delete, name="triage_delete_view"),
+    path("triage/bulk/", dashboard.bulk_update, name="triage_bulk"),
     path("mine/", views.mine, name="mine"),
     path("handoffs/", views.handoffs, name="handoffs"),
     path("outbox/", views.outbox, name="outbox"),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from escalations import selectors, services
@@ -11,7 +12,7 @@ from escalations.filters import MyEscalationsFilter
 from escalations.forms import CommentForm, EscalationFileForm, FollowForm
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
 from escalations.models import Account
-from escalations.service_levels import published_targets
+from escalations.sla.explain import case_clock_views
 from users.access import role_required, sees_handoffs, works_cases
 
 PAGE_SIZE = 25
@@ -21,7 +22,7 @@ def home(request):
     """Send each role to where it works."""
     user = request.user
     if user.works_cases:
-        return redirect("escalations:queue")
+        return redirect("escalations:triage")
     if user.role == user.Role.PARTNER:
         return redirect("escalations:handoffs")
     return redirect("escalations:mine")
@@ -139,7 +140,7 @@ def filed(request, reference):
     return render(
         request,
         "escalations/filed.html",
-        {"escalation": escalation, "targets": published_targets(escalation.priority)},
+        {"escalation": escalation, "clocks": case_clock_views(escalation, timezone.now())},
     )
 
 

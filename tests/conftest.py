@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from tests import factories
 
@@ -58,3 +61,18 @@ def driver(db):
 @pytest.fixture
 def escalation(db, requester, account):
     return factories.EscalationFactory(requester=requester, account=account, title="Invoices doubled")
+
+
+# The reference rows data migrations write (priority rules, message templates, SLA calendars and policies).
+REFERENCE_DATA = [
+    ("escalations.migrations.0004_default_priority_rules_and_trigram", "add_default_rules"),
+    ("escalations.migrations.0006_default_templates_and_search_index", "add_templates"),
+    ("escalations.migrations.0008_default_sla_policies", "add_defaults"),
+]
+
+
+@pytest.fixture
+def reference_data(db):
+    """Put back what the data migrations wrote: transactional tests start from emptied tables."""
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)

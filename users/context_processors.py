@@ -8,7 +8,7 @@ def navigation(request):
         return {"nav_links": []}
     links = []
     if user.works_cases:
-        links.append(("Queue", reverse("escalations:queue")))
+        links.append(("Triage", reverse("escalations:triage")))
     links.append(("My escalations", reverse("escalations:mine")))
     links.append(("File an escalation", reverse("escalations:new")))
     if user.role == user.Role.PARTNER or user.is_manager:

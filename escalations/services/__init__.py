@@ -24,6 +24,7 @@ from escalations.services.conversation import escalation_comment, escalation_fol
 from escalations.services.filing import MAX_LINKS, account_add, escalation_file, reference_allocate
 from escalations.services.handoffs import handoff_acknowledge, handoff_answer, handoff_default_due, handoff_request
 from escalations.services.lifecycle import escalation_auto_close_due, escalation_transition
+from escalations.services.saved_views import SAVED_VIEWS_MAX, saved_view_create, saved_view_delete
 
 __all__ = [
     "MAX_LINKS",
@@ -50,4 +51,7 @@ __all__ = [
     "escalation_transition",
     "escalation_watch",
     "reference_allocate",
+    "SAVED_VIEWS_MAX",
+    "saved_view_create",
+    "saved_view_delete",
 ]

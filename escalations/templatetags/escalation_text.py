@@ -1,11 +1,16 @@
 """Text helpers for templates: Markdown shown safely (Python-Markdown, then nh3) and short relative times."""
 
+from datetime import timedelta
+
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 
+from escalations.selectors import BREACHING_SOON_HOURS
 from escalations.sla.explain import duration_text
 
 register = template.Library()
@@ -44,3 +49,22 @@ def ago(moment) -> str:
     if not moment:
         return "—"
     return f"{timesince(moment, depth=1)} ago"
+
+
+@register.simple_tag
+def sla_cell(escalation) -> str:
+    """The next service-level due time of a row, coloured by state: breached, due soon, on track."""
+    if not escalation.is_open or escalation.sla_due_at is None and not escalation.is_sla_breached:
+        return mark_safe('<span class="muted">—</span>')
+    now = timezone.now()
+    due = escalation.sla_due_at
+    if escalation.is_sla_breached or (due and due <= now):
+        label = f"Breached {timesince(due, now, depth=1)} ago" if due and due <= now else "Breached"
+        return format_html('<span class="badge sla-badge-breached">{}</span>', label)
+    state = "soon" if due - now <= timedelta(hours=BREACHING_SOON_HOURS) else "running"
+    return format_html(
+        '<span class="badge sla-badge-{}" title="{}">due in {}</span>',
+        state,
+        timezone.localtime(due).strftime("%b %-d, %H:%M %Z"),
+        timeuntil(due, now, depth=1),
+    )

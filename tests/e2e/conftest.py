@@ -53,3 +53,8 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(reference_data):
+    """Browser tests run on a database emptied by earlier transactional tests; they need the defaults."""

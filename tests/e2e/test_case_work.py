@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from escalations.models import CommunicationTemplate, Escalation, OutboxMessage
+from escalations.models import Escalation, OutboxMessage
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,17 +18,9 @@ def _sign_in(page, live_server, user, next_path="/"):
 
 def test_specialist_works_a_case_from_new_to_resolved(page, live_server, screenshot):
     specialist = factories.SpecialistFactory(display_name="Sasha Specialist")
-    factories.PartnerTeamFactory(
-        name="Billing Platform", slug="billing-platform", contact_email="billing@example.com"
-    )
+    factories.PartnerTeamFactory(name="Billing Platform", slug="billing-platform", contact_email="billing@example.com")
     factories.CategoryFactory(name="Billing", slug="billing")
     driver = factories.RootCauseDriverFactory(name="Invoice rounding", parent__name="Billing logic")
-    # Transactional tests start from an emptied database, without the templates the migration adds.
-    CommunicationTemplate.objects.get_or_create(
-        slug="greeting",
-        defaults={"name": "First contact", "subject": "{{ reference }}: we are on it",
-                  "body": "Hello {{ contact_name }},\n\nI own {{ reference }} now.\n\n{{ specialist }}"},
-    )  # fmt: skip
     account = factories.AccountFactory(name="Globex", contact_name="Hank Scorpio", contact_email="hank@globex.test")
     case = factories.EscalationFactory(account=account, title="Invoices doubled for March", priority="P3")
 

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from escalations.models import Escalation, OutboxMessage, PriorityRule
+from escalations.models import Escalation, OutboxMessage
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -12,11 +12,6 @@ def test_requester_files_an_escalation_with_an_attachment(page, live_server, scr
     other = factories.RequesterFactory(display_name="Quinn Requester")
     factories.AccountFactory(external_id="acct_globex001", name="Globex Corporation", tier="enterprise")
     factories.CategoryFactory(name="Billing", slug="billing")
-    # Transactional tests run on an emptied database, without the default rules the migration adds.
-    PriorityRule.objects.get_or_create(
-        name="Enterprise account with $10k+ at risk",
-        defaults={"tier": "enterprise", "min_revenue_at_risk": 10000, "priority": "P2"},
-    )
     evidence = tmp_path / "invoice-march.pdf"
     evidence.write_bytes(b"%PDF-1.4 duplicated invoice")
 

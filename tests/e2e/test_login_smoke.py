@@ -20,8 +20,8 @@ def test_specialist_signs_in_and_lands_on_the_queue(page, live_server, screensho
 
     _sign_in(page, live_server, specialist)
 
-    expect(page.get_by_role("heading", name="Open escalations")).to_be_visible()
-    expect(page.get_by_role("link", name="Queue")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Triage", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Triage")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("Checkout fails for EU cards")).to_be_visible()
     expect(page.get_by_text("Sasha Specialist · Specialist")).to_be_visible()
     screenshot("queue")
@@ -39,7 +39,7 @@ def test_requester_signs_in_sees_my_escalations_and_can_sign_out(page, live_serv
 
     expect(page.get_by_role("heading", name="My escalations")).to_be_visible()
     expect(page.get_by_text("You have no escalations yet")).to_be_visible()
-    expect(page.get_by_role("link", name="Queue")).to_have_count(0)
+    expect(page.get_by_role("link", name="Triage")).to_have_count(0)
     screenshot("mine-empty")
 
     page.get_by_role("button", name="Sign out").click()

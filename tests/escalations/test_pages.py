@@ -83,9 +83,9 @@ def test_wrong_password_shows_an_error_and_keeps_the_email(client, specialist):
     ("role_fixture", "landing"),
     [
         ("requester", "/escalations/mine/"),
-        ("specialist", "/escalations/queue/"),
-        ("manager", "/escalations/queue/"),
-        ("admin_user", "/escalations/queue/"),
+        ("specialist", "/escalations/triage/"),
+        ("manager", "/escalations/triage/"),
+        ("admin_user", "/escalations/triage/"),
         ("partner", "/escalations/handoffs/"),
     ],
 )
@@ -102,11 +102,11 @@ def test_home_sends_each_role_where_it_works(client, request, role_fixture, land
 @pytest.mark.parametrize(
     ("role_fixture", "visible", "hidden"),
     [
-        ("requester", ["My escalations", "File an escalation", "My email"], ["Queue", "Handoffs", "Outbox", "Admin"]),
-        ("specialist", ["Queue", "My escalations", "My email"], ["Handoffs", "Outbox", "Admin"]),
-        ("manager", ["Queue", "Handoffs", "Outbox"], ["My email", "Admin"]),
-        ("partner", ["Handoffs", "My escalations", "My email"], ["Queue", "Outbox", "Admin"]),
-        ("admin_user", ["Queue", "Handoffs", "Outbox", "Admin"], []),
+        ("requester", ["My escalations", "File an escalation", "My email"], ["Triage", "Handoffs", "Outbox", "Admin"]),
+        ("specialist", ["Triage", "My escalations", "My email"], ["Handoffs", "Outbox", "Admin"]),
+        ("manager", ["Triage", "Handoffs", "Outbox"], ["My email", "Admin"]),
+        ("partner", ["Handoffs", "My escalations", "My email"], ["Triage", "Outbox", "Admin"]),
+        ("admin_user", ["Triage", "Handoffs", "Outbox", "Admin"], []),
     ],
 )
 def test_navigation_adapts_to_the_role(client, request, role_fixture, visible, hidden):
