@@ -261,6 +261,7 @@ def on_priority_change(escalation, at: datetime) -> None:
     clocks = [clock for clock in open_clocks(escalation) if clock.kind in CASE_CLOCKS]
     if not clocks and not escalation.sla_clocks.exists():
         on_filed(escalation)
+        refresh(escalation, at)  # on_filed judges the case as of filing; it is `at` now
         return
     for clock in clocks:
         clock.policy, clock.calendar = policy, policy.calendar
