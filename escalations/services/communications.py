@@ -9,7 +9,7 @@ from django.utils import timezone
 from escalations.errors import InvalidInput
 from escalations.models import Communication, CommunicationTemplate, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue_message
-from escalations.services.common import require_case_worker
+from escalations.services.common import lock_case, require_case_worker
 from escalations.sla import engine as sla
 
 
@@ -62,6 +62,7 @@ def escalation_email_customer(
     The first one stops the first-response clock (`first_response_at`).
     """
     require_case_worker(acting_user)
+    escalation = lock_case(escalation=escalation, expected_version=None)
     recipient = (to or escalation.account.contact_email or "").strip()
     subject, body = (subject or "").strip(), (body or "").strip()
     if not recipient:
@@ -123,6 +124,7 @@ def escalation_log_call(
 ) -> Communication:
     """Record a phone call with the customer. A connected outbound call counts as the first response."""
     require_case_worker(acting_user)
+    escalation = lock_case(escalation=escalation, expected_version=None)
     if direction not in Communication.Direction.values:
         raise InvalidInput("Say whether you called the customer or they called you.", field="direction")
     if outcome not in Communication.CallOutcome.values:

@@ -5,6 +5,7 @@ Every function here runs inside the caller's transaction. After any change the c
 the sweep only ever looks at cases that are due.
 """
 
+import math
 import time as monotonic
 from datetime import datetime, timedelta
 
@@ -272,16 +273,23 @@ def on_priority_change(escalation, at: datetime) -> None:
 
 
 def on_handoff_requested(handoff, at: datetime) -> SLAClock | None:
-    """Start the partner team's response clock in the case's business calendar (its due is the handoff's)."""
+    """Start the partner team's response clock in the case's business calendar, due when the handoff is due.
+
+    The target is the team's response target, or the business time until an agreed `handoff.due_at`.
+    """
     calendar = _case_calendar(handoff.escalation)
     if calendar is None:
         return None
+    target = handoff.partner_team.handoff_response_target_minutes
+    if handoff.due_at is not None:
+        agreed = business.business_minutes_between(working_calendar(calendar, at), at, handoff.due_at)
+        target = max(1, math.ceil(agreed))
     clock = _start(
         escalation=handoff.escalation,
         kind=SLAClock.Kind.HANDOFF,
         handoff=handoff,
         at=at,
-        target_minutes=handoff.partner_team.handoff_response_target_minutes,
+        target_minutes=target,
         calendar=calendar,
     )
     refresh(handoff.escalation, at)

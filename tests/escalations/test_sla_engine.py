@@ -620,3 +620,18 @@ def test_the_handoff_clock_is_not_the_case_due_time(handoff_on_friday):
 
     # First response (Friday 14–17 and Monday 9–14) is what the case owes; the handoff is the team's.
     assert summary_of(case)[1] == ny(2026, 3, 9, 14)
+
+
+def test_an_agreed_handoff_due_time_is_the_clock_due_time(file_case, at, specialist, partner_team):
+    case = file_case("P3", ny(2026, 3, 6, 14))
+    at(ny(2026, 3, 6, 15))
+
+    handoff = services.handoff_request(
+        acting_user=specialist, escalation=case, partner_team=partner_team, ask="Check the ledger",
+        due_at=ny(2026, 3, 10, 12),
+    )  # fmt: skip
+
+    (clock,) = handoff.sla_clocks.all()
+    # Friday 15–17 (2 h), Monday 9–17 (8 h), Tuesday 9–12 (3 h): 13 business hours.
+    assert clock.target_minutes == 13 * 60
+    assert clock.due_at == handoff.due_at == ny(2026, 3, 10, 12)
