@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from escalations import selectors
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
@@ -60,6 +62,11 @@ TRIAGE_SORTS = {
 UNASSIGNED = "unassigned"
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice of a row by its slug (the API documents it as a string)."""
+
+
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -84,7 +91,7 @@ class TriageFilter(django_filters.FilterSet):
         to_field_name="slug",
         empty_label="Any product area",
     )
-    partner_team = django_filters.ModelChoiceFilter(
+    partner_team = SlugChoiceFilter(
         label="Handed off to",
         queryset=PartnerTeam.objects.order_by("name"),
         to_field_name="slug",

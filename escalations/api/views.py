@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from escalations import selectors, services
 from escalations import views as web_views
 from escalations.api import serializers
-from escalations.filters import MyEscalationsFilter
+from escalations.filters import MyEscalationsFilter, TriageFilter
 from escalations.models import Escalation, EscalationEvent
 
 TAG = "escalations"
@@ -40,13 +40,16 @@ def errors(*status_codes: int) -> dict:
     }
 
 
-class EscalationFilter(MyEscalationsFilter):
-    """The shared filters that mean the same for every role: state, status, priority and free text."""
+class EscalationFilter(TriageFilter):
+    """The dashboard's filters and sorts (shared with the triage page), plus open/finished `state`."""
 
-    relation = None  # "filed by me / watching" only makes sense on the requester's own list
+    state = MyEscalationsFilter.base_filters["state"]
 
-    class Meta(MyEscalationsFilter.Meta):
-        fields = ["state", "status", "priority", "q"]
+    class Meta(TriageFilter.Meta):
+        pass
+
+    def filter_state(self, queryset, name, value):
+        return MyEscalationsFilter.filter_state(self, queryset, name, value)
 
 
 class EscalationListView(generics.ListAPIView):

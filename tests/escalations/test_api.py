@@ -673,3 +673,16 @@ def test_a_finished_escalation_cannot_be_followed_through_the_api():
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_the_api_list_takes_the_dashboard_filters(specialist):
+    client = APIClient()
+    client.force_authenticate(specialist)
+    urgent = factories.EscalationFactory(priority="P1", title="Checkout down", status="in_progress")
+    factories.EscalationFactory(priority="P4", title="Typo on invoice")
+
+    response = client.get("/api/v1/escalations/", {"priority": "P1", "state": "open", "sort": "age"})
+
+    assert response.status_code == 200
+    assert [row["reference"] for row in response.json()["results"]] == [urgent.reference]
