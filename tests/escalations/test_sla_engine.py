@@ -34,25 +34,6 @@ def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
 
 
-@pytest.fixture(autouse=True)
-def fresh_calendars():
-    """Working calendars are cached per calendar id; ids come back after a rollback, so start every test clean."""
-    engine.calendar_cache_clear()
-    yield
-    engine.calendar_cache_clear()
-
-
-@pytest.fixture
-def at(time_machine):
-    """Move the frozen clock to a moment: `at(MONDAY_9 + minutes(20))`."""
-
-    def move(moment: datetime) -> datetime:
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
 @pytest.fixture
 def file_case(at, requester, account):
     """File an escalation through the filing service at a given moment."""

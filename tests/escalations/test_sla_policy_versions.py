@@ -13,13 +13,6 @@ from tests import factories
 MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("America/New_York"))
 
 
-@pytest.fixture(autouse=True)
-def fresh_calendars():
-    engine.calendar_cache_clear()
-    yield
-    engine.calendar_cache_clear()
-
-
 @pytest.fixture
 def p1_case(time_machine, requester, account):
     time_machine.move_to(MONDAY_9, tick=False)

@@ -38,22 +38,6 @@ def sla_settings(settings):
     settings.SLA_SWEEP_BATCH_SIZE = 500
 
 
-@pytest.fixture(autouse=True)
-def fresh_calendars():
-    engine.calendar_cache_clear()
-    yield
-    engine.calendar_cache_clear()
-
-
-@pytest.fixture
-def at(time_machine):
-    def move(moment: datetime) -> datetime:
-        time_machine.move_to(moment, tick=False)
-        return moment
-
-    return move
-
-
 @pytest.fixture
 def file_case(at, requester, account):
     """File a case through the filing service, then give it an owner (without the assignment email)."""
