@@ -27,4 +27,13 @@ app.conf.beat_schedule = {
         "task": "escalations.tasks.escalations_auto_close",
         "schedule": crontab(minute=15),
     },
+    # Once a day (and a re-run sends nothing twice): due-soon and overdue remediations remind their teams.
+    "remediation-reminders": {
+        "task": "remediations.tasks.remediation_reminders_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "remediation-weekly-digest": {
+        "task": "remediations.tasks.remediation_digests_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),
+    },
 }

@@ -18,7 +18,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("escalations/", include("escalations.urls")),
+    path("remediations/", include("remediations.urls")),
     path("api/v1/", include("escalations.api.urls")),
+    path("api/v1/", include("remediations.api.urls")),  # remediations/ and root-causes/
     # The schema is for signed-in callers, by session or token; the docs page is for people signed in to
     # the site (others go to the login page) and loads Swagger UI from our own static files.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),

@@ -209,3 +209,7 @@ SLA_DEFAULT_CALENDAR = env("SLA_DEFAULT_CALENDAR", default="Business hours")
 SLA_TEAM_INBOX = env("SLA_TEAM_INBOX", default="escalations-team@localhost")
 SLA_MANAGER_EMAILS = env.list("SLA_MANAGER_EMAILS", default=[])
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
+
+# Remediations
+REMEDIATION_DUE_SOON_DAYS = env.int("REMEDIATION_DUE_SOON_DAYS", default=7)
+REMEDIATION_EFFECTIVENESS_WEEKS = env.int("REMEDIATION_EFFECTIVENESS_WEEKS", default=8)
