@@ -41,6 +41,8 @@ def _mark_past_thresholds(case: Escalation, now: datetime) -> None:
         ladder = clock.policy.ladder if clock.policy else [100]
         for threshold in ladder:
             moment = engine.moment_at_fraction(clock, threshold / 100)
+            if moment is None and clock.used_minutes_before_pause >= clock.target_minutes * threshold / 100:
+                moment = now  # passed before the pause began; when exactly is not in the history
             if moment is None or moment > now:
                 break
             SLAAlert.objects.get_or_create(clock=clock, threshold=threshold, defaults={"fired_at": moment})
