@@ -3,14 +3,16 @@
 Run it against a throwaway database, never a real one (it refuses to start if the database has due cases
 of its own, because the sweep would announce them):
 
-    createdb -h 127.0.0.1 -U postgres escdesk_bench
+    psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE escdesk_bench"
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/escdesk_bench DEBUG=false
     python manage.py migrate
     python manage.py sla_benchmark --open 200000 --due-percent 1 --due-percent 10
 
 For each `--due-percent` it seeds `--open` open escalations with the first-response and resolution clocks the
 engine starts at filing (exactly that share filed long enough ago that a threshold has passed, the rest just
-filed), runs one `sla_sweep()`, and reports; then it removes what it seeded (unless `--keep`).
+filed), runs one `sla_sweep()`, and reports; then it removes what it seeded (unless `--keep`). The cases take
+real `ESC-n` numbers from the reference counter (the check constraint allows no other form); they are found
+again through the benchmark's own accounts (`acct_slabench…`).
 """
 
 import io
@@ -25,6 +27,7 @@ from unittest import mock
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from escalations import notifications
@@ -148,6 +151,9 @@ class Command(BaseCommand):
                 "(e.g. postgres://postgres@127.0.0.1:5432/escdesk_bench, then migrate). "
                 "For a small smoke run on SQLite pass --allow-sqlite."
             )
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database has unapplied migrations; run `manage.py migrate` first.")
         policies = self._policies()
         leftovers = self._cleanup()
         if leftovers:
