@@ -29,7 +29,6 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-@transaction.atomic
 def outbox_enqueue(
     *,
     recipient: str,
@@ -56,7 +55,6 @@ def outbox_enqueue(
     )
 
 
-@transaction.atomic
 def outbox_enqueue_message(
     *,
     recipient: str,
@@ -66,7 +64,11 @@ def outbox_enqueue_message(
     escalation=None,
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
-    """Queue one email whose text is already written (e.g. by a specialist); same guarantees as `outbox_enqueue`."""
+    """Queue one email whose text is already written (e.g. by a specialist); same guarantees as `outbox_enqueue`.
+
+    No transaction of its own: it joins the caller's (one row, and the send waits for that commit), which
+    spares the SLA sweep two savepoints per message.
+    """
     fields = {
         "recipient": recipient,
         "subject": " ".join(subject.split())[:255],
