@@ -15,6 +15,7 @@ from escalations import forms, selectors, services
 from escalations.errors import DomainError, StaleVersion
 from escalations.lifecycle import Status, allowed_targets
 from escalations.models import CommunicationTemplate, Handoff
+from escalations.pages import show_domain_error
 from escalations.sla.explain import case_clock_views
 from users.access import role_required, works_cases
 
@@ -96,7 +97,7 @@ def _act(request, reference, *, name, form, perform, success):
         try:
             perform(escalation, form.cleaned_data)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_domain_error(form, error)
             status = 409 if isinstance(error, StaleVersion) else 400
         else:
             messages.success(request, success)

@@ -20,9 +20,9 @@ from escalations.errors import DomainError
 from escalations.filters import TRIAGE_SORTS, TriageFilter
 from escalations.lifecycle import STATUS_LABELS, Status
 from escalations.models import Escalation, SavedView
+from escalations.pages import PAGE_SIZE, show_domain_error
 from users.access import role_required, works_cases
 
-PAGE_SIZE = 25
 PAGE_SIZES = (25, 50, 100)
 BULK_MAX = 100
 # Statuses a bulk move may target: those that need nothing more than the move (no summary, reason or original).
@@ -178,7 +178,7 @@ def saved_view_create(request):
         try:
             services.saved_view_create(acting_user=request.user, name=name, query=query)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            show_domain_error(form, error)
         else:
             messages.success(request, f"Saved “{name}”. It is in your saved views.")
             return redirect(_dashboard_url(query))

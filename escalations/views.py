@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,10 +11,9 @@ from escalations.filters import MyEscalationsFilter
 from escalations.forms import CommentForm, EscalationFileForm, FollowForm
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
 from escalations.models import Account
+from escalations.pages import paginate, query_without_page, show_domain_error
 from escalations.sla.explain import case_clock_views
 from users.access import role_required, sees_handoffs, works_cases
-
-PAGE_SIZE = 25
 
 
 def home(request):
@@ -28,29 +26,15 @@ def home(request):
     return redirect("escalations:mine")
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _show_domain_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @role_required(works_cases, message="The queue is for specialists and managers.")
 def queue(request):
     status = request.GET.get("status") or None
-    page = _page(request, selectors.escalation_queue(status=status))
+    page = paginate(request, selectors.escalation_queue(status=status))
     status_options = [(s.value, STATUS_LABELS[s]) for s in Status if s in OPEN_STATUSES]
     return render(
         request,
         "escalations/queue.html",
-        {"page": page, "status": status, "status_options": status_options, "extra_query": _query_without_page(request)},
+        {"page": page, "status": status, "status_options": status_options, "extra_query": query_without_page(request)},
     )
 
 
@@ -58,11 +42,11 @@ def mine(request):
     filterset = MyEscalationsFilter(
         request.GET, queryset=selectors.escalations_for_requester(user=request.user), request=request
     )
-    page = _page(request, filterset.qs)
+    page = paginate(request, filterset.qs)
     return render(
         request,
         "escalations/mine.html",
-        {"page": page, "filter": filterset, "extra_query": _query_without_page(request)},
+        {"page": page, "filter": filterset, "extra_query": query_without_page(request)},
     )
 
 
@@ -101,7 +85,7 @@ def file_new(request):
                     attachments=data["attachments"],
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                show_domain_error(form, error)
             else:
                 return redirect("escalations:filed", reference=escalation.reference)
     return render(
@@ -164,7 +148,7 @@ def comment(request, reference):
                 is_internal=request.POST.get("visibility") == "internal",
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, "Your comment was added to the timeline.")
             return redirect("escalations:detail", reference=escalation.reference)
@@ -216,11 +200,11 @@ def attachment_download(request, reference, attachment_id):
 
 @role_required(sees_handoffs, message="Handoffs are for partner team members and managers.")
 def handoffs(request):
-    page = _page(request, selectors.handoffs_for_user(user=request.user))
+    page = paginate(request, selectors.handoffs_for_user(user=request.user))
     return render(request, "escalations/handoffs.html", {"page": page})
 
 
 def outbox(request):
     """Managers and admins see every email; everyone else sees the emails sent to them."""
-    page = _page(request, selectors.outbox_for_user(user=request.user))
+    page = paginate(request, selectors.outbox_for_user(user=request.user))
     return render(request, "escalations/outbox.html", {"page": page})

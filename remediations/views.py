@@ -4,7 +4,6 @@ to the form that was used, and nothing is written.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from escalations import selectors as escalation_selectors
 from escalations import services as escalation_services
 from escalations.errors import DomainError, StaleVersion, TransitionNotAllowed
+from escalations.pages import paginate, query_without_page, show_domain_error
 from remediations import access, conf, forms, selectors, services
 from remediations.filters import RemediationFilter
 from remediations.lifecycle import STATUS_LABELS, RemediationStatus, action_name, allowed_targets
 from users.access import role_required
 from users.models import PartnerTeam
 
-PAGE_SIZE = 25
 EFFECTIVENESS_WEEK_CHOICES = (4, 8, 12)
 # How the lifecycle moves read on buttons.
 ACTION_LABELS = {
@@ -36,16 +35,6 @@ remediations_required = role_required(
 )
 case_worker_required = role_required(access.works_taxonomy, message="Root causes are for specialists and managers.")
 manager_required = role_required(access.manages_taxonomy, message="Only managers change the root-cause taxonomy.")
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _show_domain_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _error_status(error: DomainError) -> int:
@@ -83,11 +72,11 @@ def remediation_list(request):
         request.GET or None, queryset=selectors.remediations_visible_to(user=request.user), request=request
     )
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
-    page = Paginator(selectors.with_list_details(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.with_list_details(queryset))
     return render(
         request,
         "remediations/list.html",
-        {"filter": filterset, "page": page, "extra_query": _query_without_page(request)},
+        {"filter": filterset, "page": page, "extra_query": query_without_page(request)},
     )
 
 
@@ -189,7 +178,7 @@ def transition(request, pk):
                 note=form.cleaned_data["note"],
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
             status = _error_status(error)
         else:
             label = STATUS_LABELS[RemediationStatus(form.cleaned_data["to_status"])].lower()
@@ -209,7 +198,7 @@ def update_add(request, pk):
                 acting_user=request.user, remediation=remediation, body=form.cleaned_data["body"]
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, "Your update is on the timeline.")
             return redirect(reverse("remediations:detail", args=[remediation.pk]) + "#timeline")
@@ -250,7 +239,7 @@ def create(request):
         try:
             remediation = services.remediation_create(acting_user=user, **data)
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, f"Proposed to {remediation.owner_team}; the team has been emailed.")
             return redirect("remediations:detail", pk=remediation.pk)
@@ -300,7 +289,7 @@ def edit(request, pk):
         try:
             services.remediation_edit(acting_user=user, remediation=remediation, changes=changes)
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, "Saved; the timeline says what changed.")
             return redirect("remediations:detail", pk=remediation.pk)
@@ -338,7 +327,7 @@ def root_cause_create(request):
         try:
             created = services.root_cause_create(acting_user=request.user, **form.cleaned_data)
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, f"Added {created}.")
             return redirect("remediations:root_causes")
@@ -356,7 +345,7 @@ def root_cause_merge(request):
                 acting_user=request.user, source=data["source"], target=data["target"], reason=data["reason"]
             )
         except DomainError as error:
-            _show_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             cases = f"{moved} escalation{'s' if moved != 1 else ''}"
             messages.success(
@@ -400,7 +389,7 @@ def driver_detail(request, pk):
     if root_cause.is_area:
         return redirect(reverse("remediations:root_causes") + f"#area-{root_cause.pk}")
     weekly = selectors.driver_weekly_escalations(driver=root_cause)
-    accounts = Paginator(selectors.driver_accounts(driver=root_cause), PAGE_SIZE).get_page(request.GET.get("page"))
+    accounts = paginate(request, selectors.driver_accounts(driver=root_cause))
     return render(
         request,
         "remediations/driver.html",
@@ -415,7 +404,7 @@ def driver_detail(request, pk):
                 "counts": [week.count for week in weekly],
             },  # fmt: skip
             "page": accounts,
-            "extra_query": _query_without_page(request),
+            "extra_query": query_without_page(request),
             "stats": selectors.driver_resolution_stats(driver=root_cause),
             "remediations": selectors.driver_remediations(driver=root_cause, user=request.user),
             "recent": selectors.driver_recent_escalations(driver=root_cause),
@@ -445,7 +434,7 @@ def root_cause_change(request, reference):
                     expected_version=form.cleaned_data["version"],
                 )
             except DomainError as error:
-                _show_domain_error(form, error)
+                show_domain_error(form, error)
                 status = _error_status(error)
             else:
                 messages.success(request, "Root cause changed; the case timeline says from what to what.")
