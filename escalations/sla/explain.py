@@ -10,15 +10,21 @@ SOON_FRACTION = 0.75
 
 
 def duration_text(minutes: float) -> str:
-    """'2 d 3 h', '3 h 20 min', '45 min' — whole minutes, at most two units."""
+    """Business time as '27 h 30 min' or '45 min'. Never in days: a business day is not 24 hours."""
     minutes = int(round(abs(minutes)))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+    hours, mins = divmod(minutes, 60)
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+def wall_text(minutes: float) -> str:
+    """Wall-clock time as '2 d 3 h', '3 h 20 min' or '45 min'."""
+    days, rest = divmod(int(round(abs(minutes))), 24 * 60)
+    if days:
+        hours = rest // 60
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    return duration_text(rest)
 
 
 @dataclass(frozen=True)
@@ -67,13 +73,11 @@ def clock_view(clock: SLAClock, now: datetime) -> ClockView:
         )
     if clock.due_at:
         wall = (clock.due_at - clock.started_at).total_seconds() / 60
-        lines.append(
-            f"Due {clock.due_at:%a %b %-d, %H:%M} UTC: {duration_text(wall)} of wall-clock time after it started"
-        )
+        lines.append(f"Due {clock.due_at:%a %b %-d, %H:%M} UTC: {wall_text(wall)} of wall-clock time after it started")
     if clock.stopped_at:
         lines.append(
             f"Stopped {clock.stopped_at:%a %b %-d, %H:%M} UTC after {duration_text(clock.business_minutes_used or 0)} "
-            f"of business time ({duration_text(clock.wall_minutes_used or 0)} wall clock): "
+            f"of business time ({wall_text(clock.wall_minutes_used or 0)} wall clock): "
             f"{clock.get_outcome_display().lower()}"
         )
     return ClockView(
