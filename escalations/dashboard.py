@@ -129,7 +129,10 @@ class BulkActionForm(forms.Form):
 def _render_dashboard(request, query: QueryDict, *, save_form=None, status=200):
     queue = selectors.triage_queue_get(query.get("queue"))
     filterset = TriageFilter(
-        query, queryset=selectors.triage_escalations(user=request.user, queue=queue.slug), request=request
+        query,
+        queryset=selectors.triage_escalations(user=request.user, queue=queue.slug),
+        request=request,
+        open_only=queue.holds_open_cases_only,
     )
     page = CappedPaginator(filterset.qs, _per_page(query)).get_page(query.get("page"))
     current_query = dashboard_query(query)

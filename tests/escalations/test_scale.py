@@ -188,3 +188,36 @@ def test_a_small_benchmark_seeds_measures_and_writes_json(sla_policies, tmp_path
 
     with pytest.raises(CommandError, match="already seeded"):
         call_command("bench", "--size", "400")
+
+
+# Search over open cases and over all of them -------------------------------------------------------------------------
+
+
+def test_search_finds_open_cases_in_open_queues_and_finished_ones_in_recently_resolved(client, specialist, driver):
+    open_case = factories.EscalationFactory(title="Invoices doubled for Globex", status="in_progress")
+    resolved = factories.EscalationFactory(
+        title="Invoices doubled last week", status="resolved", resolved_at=timezone.now(),
+        resolution_summary="Fixed", root_cause=driver,
+    )  # fmt: skip
+    client.force_login(specialist)
+
+    def found(queue):
+        html = client.get("/escalations/triage/", {"queue": queue, "q": "invoices"}).content.decode()
+        return {case.reference for case in (open_case, resolved) if f">{case.reference}<" in html}
+
+    assert found("open") == {open_case.reference}
+    assert found("recently_resolved") == {resolved.reference}
+    api = client.get("/api/v1/escalations/", {"q": "invoices"}).json()
+    assert {row["reference"] for row in api["results"]} == {open_case.reference, resolved.reference}
+
+
+def test_the_postgresql_only_indexes_exist():
+    if connection.vendor != "postgresql":
+        pytest.skip("GIN and GiST indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%trgm_idx' OR indexname LIKE '%%search_idx'"
+        )
+        names = {name for (name,) in cursor.fetchall()}
+    assert {"escalation_search_idx", "escalation_open_search_idx", "escalation_open_title_trgm_idx"} <= names
+    assert "account_name_trgm_idx" in names
