@@ -59,7 +59,8 @@ class SlowestQuery:
             return execute(sql, params, many, context)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            if elapsed > self.ms and not many:
+            explainable = sql.lstrip()[:6].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+            if elapsed > self.ms and not many and explainable:
                 self.sql, self.params, self.ms = sql, params, elapsed
 
     def explain(self) -> str:
