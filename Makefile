@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed worker clean
+.PHONY: run test lint migrate seed worker clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ migrate: $(STAMP)
 
 seed: $(STAMP)
 	$(BIN)/python manage.py seed_demo
+
+## Seed a throwaway PostgreSQL database (DATABASE_URL) with 1,000,000 escalations and time the pages (README: Benchmark).
+bench: $(STAMP)
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench needs DATABASE_URL=postgres://… of a throwaway database (README: Benchmark)"; exit 2;; esac
+	$(BIN)/python manage.py migrate -v0
+	DEBUG=false $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/*.pid var/*.log

@@ -7,7 +7,6 @@ plain GET links and forms; with htmx, filtering, sorting and paging swap only th
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from escalations.errors import DomainError
 from escalations.filters import TRIAGE_SORTS, TriageFilter
 from escalations.lifecycle import STATUS_LABELS, Status
 from escalations.models import Escalation, SavedView
-from escalations.pages import PAGE_SIZE, show_domain_error
+from escalations.pages import PAGE_SIZE, CappedPaginator, show_domain_error
 from users.access import role_required, works_cases
 
 PAGE_SIZES = (25, 50, 100)
@@ -130,9 +129,12 @@ class BulkActionForm(forms.Form):
 def _render_dashboard(request, query: QueryDict, *, save_form=None, status=200):
     queue = selectors.triage_queue_get(query.get("queue"))
     filterset = TriageFilter(
-        query, queryset=selectors.triage_escalations(user=request.user, queue=queue.slug), request=request
+        query,
+        queryset=selectors.triage_escalations(user=request.user, queue=queue.slug),
+        request=request,
+        open_only=queue.holds_open_cases_only,
     )
-    page = Paginator(filterset.qs, _per_page(query)).get_page(query.get("page"))
+    page = CappedPaginator(filterset.qs, _per_page(query)).get_page(query.get("page"))
     current_query = dashboard_query(query)
     context = {
         "queue": queue,

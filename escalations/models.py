@@ -239,6 +239,33 @@ class Escalation(models.Model):
                 name="escalation_resolved_open_idx",
                 condition=Q(status=Status.RESOLVED.value),
             ),
+            # Scale (issue 9): the filtered queue (product area, priority) over open cases, and "recently resolved"
+            # (resolved or closed since …) without reading every finished case.
+            models.Index(
+                fields=["category", "priority", "filed_at"],
+                name="escalation_open_category_idx",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
+            models.Index(
+                fields=["priority", "filed_at"],
+                name="escalation_open_unassigned_idx",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES], assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["sla_due_at"],
+                name="escalation_open_sla_due_idx",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+            ),
+            models.Index(
+                fields=["resolved_at"],
+                name="escalation_finished_res_idx",
+                condition=Q(status__in=[Status.RESOLVED.value, Status.CLOSED.value]),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="escalation_finished_closed_idx",
+                condition=Q(status__in=[Status.RESOLVED.value, Status.CLOSED.value]),
+            ),
         ]
 
     def __str__(self):

@@ -5,15 +5,17 @@ server delays mail but never loses it; a `dedupe_key` makes a notification happe
 """
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from escalations.bulk_sql import execute_with_values
 from escalations.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -150,3 +152,116 @@ def outbox_send_due(*, now=None) -> int:
         .values_list("pk", flat=True)[:SWEEP_BATCH_SIZE]
     )
     return sum(outbox_send(message_id=message_id) for message_id in due_ids)
+
+
+def outbox_enqueue_many(
+    *,
+    recipients: Iterable[str],
+    template: str,
+    context: dict,
+    dedupe_key: Callable[[str], str],
+    escalation=None,
+    per_recipient: Callable[[str], dict] | None = None,
+) -> None:
+    """Queue one email to each of `recipients` in one INSERT (and find them again in one query to send them).
+
+    `dedupe_key(address)` names each recipient's message; an address whose message already exists gets nothing
+    new (the insert skips it on the unique key, ON CONFLICT DO NOTHING), so a retry or a second worker never
+    mails anyone twice. The text is rendered once for everybody unless `per_recipient(address)` adds context
+    of its own (e.g. the person greeted). Joins the caller's transaction; sends are scheduled after it commits.
+    """
+    outbox_insert(
+        outbox_prepare(
+            recipients=recipients,
+            template=template,
+            context=context,
+            dedupe_key=dedupe_key,
+            escalation=escalation,
+            per_recipient=per_recipient,
+        )
+    )
+
+
+def outbox_prepare(
+    *,
+    recipients: Iterable[str],
+    template: str,
+    context: dict,
+    dedupe_key: Callable[[str], str],
+    escalation=None,
+    per_recipient: Callable[[str], dict] | None = None,
+) -> list[OutboxMessage]:
+    """The unsaved messages `outbox_enqueue_many` would queue, for a caller that inserts many at once."""
+    context = {"site_url": settings.SITE_URL, **context}
+    messages, shared_text = [], None
+    for address in dict.fromkeys(recipients):  # each address once, in the order given
+        if per_recipient is not None:
+            text = _render(template, {**context, **per_recipient(address)})
+        else:
+            shared_text = shared_text or _render(template, context)
+            text = shared_text
+        subject, body_text = text
+        messages.append(
+            OutboxMessage(
+                recipient=address,
+                subject=subject,
+                body_text=body_text,
+                template=template,
+                escalation=escalation,
+                dedupe_key=dedupe_key(address),
+            )
+        )
+    return messages
+
+
+def outbox_insert(messages: list[OutboxMessage]) -> None:
+    """Insert prepared messages in one statement, skipping any whose `dedupe_key` exists already
+    (`ON CONFLICT (dedupe_key) DO NOTHING`), and schedule the new ones' sends after the caller's transaction commits.
+    """
+    if not messages:
+        return
+    keys = [message.dedupe_key for message in messages]
+    if None in keys or len(set(keys)) != len(keys):
+        raise ValueError("Every message queued in bulk needs a dedupe_key of its own.")
+    if connection.vendor == "postgresql":
+        new_ids = _insert_returning_new(messages)
+    else:
+        # Elsewhere an insert that skips conflicts returns no keys: find the messages again (those still pending;
+        # scheduling one that was pending already is harmless, each send is claimed with a compare-and-set).
+        OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+        new_ids = list(
+            OutboxMessage.objects.filter(dedupe_key__in=keys, status=OutboxMessage.Status.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+
+    def schedule():
+        for message_id in new_ids:
+            _schedule_send(message_id)
+
+    transaction.on_commit(schedule)
+
+
+OUTBOX_INSERT_FIELDS = ("recipient", "subject", "body_text", "body_html", "template", "escalation", "dedupe_key",
+                        "status", "attempts", "last_error", "next_attempt_at", "created_at")  # fmt: skip
+
+
+def _insert_returning_new(messages: list[OutboxMessage]) -> list[int]:
+    """PostgreSQL: one `INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`: the ids of the rows it added."""
+    fields = [OutboxMessage._meta.get_field(name) for name in OUTBOX_INSERT_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    rows = [tuple(getattr(message, field.attname) for field in fields) for message in messages]
+    inserted = execute_with_values(
+        f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns}) VALUES %s "
+        f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING id",
+        rows,
+        template=f"({', '.join(['%s'] * len(fields))})",
+        fetch=True,
+    )
+    return [row[0] for row in inserted]
+
+
+def _render(template: str, context: dict) -> tuple[str, str]:
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    return " ".join(subject.split())[:255], render_to_string(f"emails/{template}.txt", context)

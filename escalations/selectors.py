@@ -1,16 +1,14 @@
 """Reusable reads. Each selector owns its joins so a page costs a fixed number of queries."""
 
 import math
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
 
-from django.contrib.postgres.search import TrigramSimilarity
+from django.contrib.postgres.search import TrigramDistance, TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -37,12 +35,24 @@ def escalations_visible_to(*, user) -> QuerySet[Escalation]:
     queryset = Escalation.objects.all()
     if user.works_cases:
         return queryset
-    watched = EscalationWatcher.objects.filter(escalation=OuterRef("pk"), user=user)
-    visible = Q(requester=user) | Q(Exists(watched))
-    if user.role == user.Role.PARTNER:
-        handed_to_my_team = Handoff.objects.filter(escalation=OuterRef("pk"), partner_team__members=user)
-        visible |= Q(Exists(handed_to_my_team))
-    return queryset.filter(visible)
+    return queryset.filter(pk__in=_ids_related_to(user, handed_to_team=user.role == user.Role.PARTNER))
+
+
+def _ids_related_to(user, *, handed_to_team: bool = False) -> QuerySet:
+    """The ids of the escalations `user` filed or watches (and, for a partner, those handed to one of their teams).
+
+    One UNION of indexed lookups (requester, watcher's user, team membership), used as `pk IN (…)`: the same rule
+    written as `requester = me OR EXISTS (…)` makes PostgreSQL test the EXISTS on every escalation in the table.
+    """
+    ids = (
+        Escalation.objects.filter(requester=user)
+        .order_by()
+        .values("pk")
+        .union(EscalationWatcher.objects.filter(user=user).order_by().values("escalation_id"))
+    )
+    if handed_to_team:
+        ids = ids.union(Handoff.objects.filter(partner_team__members=user).order_by().values("escalation_id"))
+    return ids
 
 
 def escalation_list_for_user(*, user) -> QuerySet[Escalation]:
@@ -82,9 +92,8 @@ def escalation_queue(*, status: str | None = None) -> QuerySet[Escalation]:
 
 def escalations_for_requester(*, user) -> QuerySet[Escalation]:
     """Escalations `user` filed or watches, newest first."""
-    watched = EscalationWatcher.objects.filter(escalation=OuterRef("pk"), user=user)
     return (
-        Escalation.objects.filter(Q(requester=user) | Q(Exists(watched)))
+        Escalation.objects.filter(pk__in=_ids_related_to(user))
         .select_related(*LIST_RELATED)
         .order_by("-filed_at", "-pk")
     )
@@ -167,13 +176,19 @@ def similar_open_escalations(*, account: Account | None = None, title: str = "",
     )
     same_account = Q(account=account) if account is not None else Q(pk__in=[])
     if connection.vendor == "postgresql" and title:
-        candidates = (
-            open_cases.annotate(similarity=TrigramSimilarity("title", title))
-            .filter(same_account | Q(similarity__gte=SIMILARITY_THRESHOLD))
-            .annotate(is_same_account=Case(When(same_account, then=Value(1)), default=Value(0)))
-            .order_by("-is_same_account", "-similarity", "-filed_at")[:limit]
-        )
-        return list(candidates)
+        # Same-account cases first, then the nearest titles: two short reads along indexes (the account's open
+        # cases; a walk of the trigram GiST index in order of distance, `title <-> …`, which stops after a few
+        # entries however many open titles look alike). Filtering on a computed similarity scores every candidate.
+        ranked = open_cases.annotate(similarity=TrigramSimilarity("title", title))
+        same = []
+        if account is not None:
+            same = list(ranked.filter(account=account).order_by("-similarity", "-filed_at")[:limit])
+        if len(same) == limit:
+            return same
+        nearest = ranked.filter(title__trigram_similar=title).annotate(distance=TrigramDistance("title", title))
+        if account is not None:
+            nearest = nearest.exclude(account=account)
+        return same + list(nearest.order_by("distance", "-filed_at")[: limit - len(same)])
     words = {word.lower() for word in re.findall(r"\w+", title) if len(word) >= MIN_WORD_LENGTH}
     title_match = Q(pk__in=[])
     for word in words:
@@ -234,7 +249,9 @@ def sla_state_condition(state: str, now: datetime) -> Q:
     if state == "breached":
         return _open() & breached
     if state == "soon":
-        return _open() & ~breached & Q(sla_due_at__lte=now + timedelta(hours=BREACHING_SOON_HOURS))
+        # Not breached, due in (now, now + 4 h]: written as a range (not "not breached") so it is one index range.
+        window = Q(sla_due_at__gt=now, sla_due_at__lte=now + timedelta(hours=BREACHING_SOON_HOURS))
+        return _open() & Q(is_sla_breached=False) & window
     return (
         _open()
         & ~breached
@@ -260,6 +277,7 @@ class TriageQueue:
     label: str
     description: str
     condition: Callable[[User, datetime], Q]
+    holds_open_cases_only: bool = True  # lets search use the full-text index of open cases
 
 
 # The dashboard's queues, in sidebar order. The slug is the `queue` query parameter and the key of its count.
@@ -297,6 +315,7 @@ TRIAGE_QUEUES: tuple[TriageQueue, ...] = (
         "Recently resolved",
         f"Resolved or closed in the last {RECENTLY_RESOLVED_DAYS} days",
         lambda user, now: _finished_since(now - timedelta(days=RECENTLY_RESOLVED_DAYS)),
+        holds_open_cases_only=False,
     ),
 )
 TRIAGE_QUEUES_BY_SLUG = {queue.slug: queue for queue in TRIAGE_QUEUES}
@@ -308,14 +327,52 @@ def triage_queue_get(slug: str | None) -> TriageQueue:
     return TRIAGE_QUEUES_BY_SLUG.get(slug or "", TRIAGE_QUEUES_BY_SLUG[DEFAULT_TRIAGE_QUEUE])
 
 
-def triage_queue_counts(*, user, now: datetime | None = None) -> dict[str, int]:
-    """How many escalations each queue holds, keyed by slug: one aggregate query whatever the number of queues."""
+QUEUE_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class CappedCount:
+    """How many escalations a queue holds, counted up to a cap: shown as "1,000+" past it."""
+
+    value: int
+    is_capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value:,}+" if self.is_capped else f"{self.value:,}"
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __float__(self) -> float:  # for `pluralize`
+        return float(self.value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, CappedCount):
+            return (self.value, self.is_capped) == (other.value, other.is_capped)
+        return not self.is_capped and self.value == other
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.is_capped))
+
+
+def triage_queue_counts(*, user, now: datetime | None = None, cap: int = QUEUE_COUNT_CAP) -> dict[str, CappedCount]:
+    """How many escalations each queue holds, keyed by slug, each counted up to `cap`: one query, whatever the
+    number of queues, whose cost does not grow with the backlog (each queue's count stops after `cap + 1` rows
+    of an index)."""
     now = now or timezone.now()
-    conditions = {queue.slug: queue.condition(user, now) for queue in TRIAGE_QUEUES}
-    in_any_queue = reduce(operator.or_, conditions.values())
-    return Escalation.objects.filter(in_any_queue).aggregate(
-        **{slug: Count("pk", filter=condition) for slug, condition in conditions.items()}
-    )
+    parts, params = [], []
+    for queue in TRIAGE_QUEUES:
+        rows = Escalation.objects.filter(queue.condition(user, now)).order_by().values("pk")[: cap + 1]
+        sql, sql_params = rows.query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS {queue.slug})")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counted = cursor.fetchone()
+    return {
+        queue.slug: CappedCount(min(count, cap), is_capped=count > cap)
+        for queue, count in zip(TRIAGE_QUEUES, counted, strict=True)
+    }
 
 
 def triage_escalations(*, user, queue: str = DEFAULT_TRIAGE_QUEUE, now: datetime | None = None) -> QuerySet[Escalation]:
@@ -325,24 +382,33 @@ def triage_escalations(*, user, queue: str = DEFAULT_TRIAGE_QUEUE, now: datetime
     return escalations.order_by("priority", "filed_at", "pk")
 
 
-def escalation_text_condition(text: str) -> Q:
+def escalation_text_condition(text: str, *, open_only: bool = False) -> Q:
     """Escalations matching free text: the reference exactly, the account's name, or title, description and reference.
 
     PostgreSQL matches words with stemming ("invoices" finds "invoice") through the full-text GIN index; elsewhere
-    the words are matched as substrings. A bare number means that reference ("1042" finds ESC-1042).
+    the words are matched as substrings. A bare number means that reference ("1042" finds ESC-1042). `open_only`
+    says the caller looks at open cases only, so the (much smaller) full-text index of open cases serves it.
     """
     text = (text or "").strip()
     if not text:
         return Q()
+    if connection.vendor == "postgresql":
+        # The matching ids first, from one OR of conditions on the escalation row that each have an index (the
+        # full-text GIN index, the reference, the account), combined in one bitmap scan. Written inline in the
+        # page's query, PostgreSQL may rather walk the queue's order and compute to_tsvector for each row it passes.
+        references = [text.upper(), *([f"ESC-{text}"] if text.isdigit() else [])]
+        name_pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        open_clause = f" AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})" if open_only else ""
+        matching = RawSQL(
+            f"SELECT id FROM escalations_escalation WHERE ({SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english', %s)"
+            " OR reference = ANY(%s)"
+            " OR account_id = ANY(ARRAY(SELECT id FROM escalations_account WHERE name ILIKE %s)))" + open_clause,
+            [text, references, name_pattern, *([s.value for s in OPEN_STATUSES] if open_only else [])],
+        )
+        return Q(pk__in=matching)
     condition = Q(reference__iexact=text) | Q(account__name__icontains=text)
     if text.isdigit():
         condition |= Q(reference=f"ESC-{text}")
-    if connection.vendor == "postgresql":
-        matching = RawSQL(
-            f"SELECT id FROM escalations_escalation WHERE {SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english', %s)",
-            [text],
-        )
-        return condition | Q(pk__in=matching)
     return condition | Q(title__icontains=text) | Q(description__icontains=text) | Q(reference__icontains=text)
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from escalations.notifications import outbox_enqueue
+from escalations.notifications import outbox_enqueue_many
 from remediations import conf, selectors
 from remediations.lifecycle import OPEN_STATUSES
 from remediations.models import Remediation, RemediationReminder
@@ -95,13 +95,12 @@ def _remind(remediation_id: int, *, today: date, horizon: date, now: datetime) -
         "days_late": (today - remediation.due_date).days,
         "escalation_count": remediation.escalations.count(),
     }
-    for recipient in recipients:
-        outbox_enqueue(
-            recipient=recipient,
-            template=f"remediation_{kind}",
-            context=context,
-            dedupe_key=f"remediation-reminder:{reminder.pk}:to:{recipient}",
-        )
+    outbox_enqueue_many(
+        recipients=recipients,
+        template=f"remediation_{kind}",
+        context=context,
+        dedupe_key=lambda recipient: f"remediation-reminder:{reminder.pk}:to:{recipient}",
+    )
     return 1
 
 
@@ -153,11 +152,10 @@ def _digest(team_id: int, *, monday: date, now: datetime) -> int:
         "due_soon": [r for r in owed if r.due_date and today <= r.due_date <= horizon],
         "today": today,
     }
-    for recipient in recipients:
-        outbox_enqueue(
-            recipient=recipient,
-            template="remediation_digest",
-            context=context,
-            dedupe_key=f"remediation-reminder:{reminder.pk}:to:{recipient}",
-        )
+    outbox_enqueue_many(
+        recipients=recipients,
+        template="remediation_digest",
+        context=context,
+        dedupe_key=lambda recipient: f"remediation-reminder:{reminder.pk}:to:{recipient}",
+    )
     return 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from escalations.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
-from escalations.notifications import outbox_enqueue
+from escalations.notifications import outbox_enqueue_many
 from escalations.services import escalations_move_root_cause
 from remediations import access, selectors
 from remediations.lifecycle import RemediationStatus, action_name, is_allowed, refusal_message
@@ -96,15 +96,12 @@ def remediation_create(
             "escalations": sorted(escalation.reference for escalation in escalations),
         },
     )
-    for recipient in selectors.team_recipients(owner_team, owner=owner):
-        if recipient == acting_user.email:
-            continue
-        outbox_enqueue(
-            recipient=recipient,
-            template="remediation_proposed",
-            context={"remediation": remediation, "update": update, "acting_user": acting_user},
-            dedupe_key=f"remediation-update:{update.pk}:to:{recipient}",
-        )
+    outbox_enqueue_many(
+        recipients=[r for r in selectors.team_recipients(owner_team, owner=owner) if r != acting_user.email],
+        template="remediation_proposed",
+        context={"remediation": remediation, "update": update, "acting_user": acting_user},
+        dedupe_key=lambda recipient: f"remediation-update:{update.pk}:to:{recipient}",
+    )
     return remediation
 
 
@@ -269,15 +266,18 @@ def remediation_transition(
         data={"from": from_status.value, "to": to_status.value, "reason": reason, "note": note},
         created_at=now,
     )
-    for person in {person.pk: person for person in (locked.created_by, locked.owner) if person}.values():
-        if person.pk == acting_user.pk or not person.is_active:
-            continue
-        outbox_enqueue(
-            recipient=person.email,
-            template="remediation_status_changed",
-            context={"remediation": locked, "update": update, "recipient": person, "acting_user": acting_user},
-            dedupe_key=f"remediation-update:{update.pk}:to:{person.email}",
-        )
+    people = {
+        person.email: person
+        for person in (locked.created_by, locked.owner)
+        if person and person.pk != acting_user.pk and person.is_active
+    }
+    outbox_enqueue_many(
+        recipients=people,
+        template="remediation_status_changed",
+        context={"remediation": locked, "update": update, "acting_user": acting_user},
+        per_recipient=lambda address: {"recipient": people[address]},
+        dedupe_key=lambda address: f"remediation-update:{update.pk}:to:{address}",
+    )
     return locked
 
 

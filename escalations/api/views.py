@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from escalations import selectors, services
 from escalations import views as web_views
 from escalations.api import serializers
+from escalations.api.pagination import CappedPageNumberPagination
 from escalations.filters import MyEscalationsFilter, TriageFilter
 from escalations.models import Escalation, EscalationEvent
 
@@ -54,6 +55,7 @@ class EscalationFilter(TriageFilter):
 
 class EscalationListView(generics.ListAPIView):
     serializer_class = serializers.EscalationSummarySerializer
+    pagination_class = CappedPageNumberPagination
     filterset_class = EscalationFilter
     # Services name the new account's fields as the web form does.
     domain_error_fields = {"new_account_name": "new_account.name", "new_account_tier": "new_account.tier"}

@@ -6,7 +6,7 @@ from django.utils import timezone
 from escalations.errors import InvalidInput, PermissionDenied
 from escalations.lifecycle import Status
 from escalations.models import Escalation, EscalationEvent, Handoff
-from escalations.notifications import outbox_enqueue
+from escalations.notifications import outbox_enqueue_many
 from escalations.services.common import notify_owner, require_case_worker
 from escalations.services.lifecycle import escalation_transition
 from escalations.sla import engine as sla
@@ -80,14 +80,13 @@ def handoff_request(
     recipients = {member.email for member in partner_team.members.filter(is_active=True)}
     if partner_team.contact_email:
         recipients.add(partner_team.contact_email)
-    for recipient in sorted(recipients):
-        outbox_enqueue(
-            recipient=recipient,
-            template="handoff_requested",
-            context={"escalation": escalation, "event": event, "handoff": handoff},
-            escalation=escalation,
-            dedupe_key=f"handoff:{handoff.pk}:requested:{recipient}",
-        )
+    outbox_enqueue_many(
+        recipients=sorted(recipients),
+        template="handoff_requested",
+        context={"escalation": escalation, "event": event, "handoff": handoff},
+        escalation=escalation,
+        dedupe_key=lambda recipient: f"handoff:{handoff.pk}:requested:{recipient}",
+    )
     if wait_on_partner and escalation.status == Status.IN_PROGRESS:
         escalation_transition(acting_user=acting_user, escalation=escalation, to_status=Status.WAITING_ON_PARTNER.value)
     return handoff

@@ -143,12 +143,24 @@ def open_clocks(escalation):
 
 def refresh(escalation, now: datetime) -> None:
     """Recompute the case's SLA summary columns from its open clocks (one query to read, one to write)."""
+    clocks = list(open_clocks(escalation).prefetch_related("alerts"))
+    fired = {clock.pk: {alert.threshold for alert in clock.alerts.all()} for clock in clocks}
+    summary_set(escalation, clocks, fired, now)
+    Escalation.objects.filter(pk=escalation.pk).update(
+        next_sla_check_at=escalation.next_sla_check_at,
+        sla_due_at=escalation.sla_due_at,
+        is_sla_breached=escalation.is_sla_breached,
+    )
+
+
+def summary_set(escalation, clocks, fired: dict[int, set[int]], now: datetime) -> None:
+    """Set (not save) the case's SLA summary from its open `clocks` and the thresholds `fired` per clock pk:
+    the next moment an alert can fire, the nearest due time, and whether a clock has breached."""
     next_check, due, breached = None, None, False
-    for clock in open_clocks(escalation).prefetch_related("alerts"):
-        fired = {alert.threshold for alert in clock.alerts.all()}
+    for clock in clocks:
         ladder = clock.policy.ladder if clock.policy else [100]
         for threshold in ladder:
-            if threshold in fired:
+            if threshold in fired[clock.pk]:
                 continue
             moment = moment_at_fraction(clock, threshold / 100)
             if moment is not None:
@@ -158,9 +170,6 @@ def refresh(escalation, now: datetime) -> None:
             due = clock.due_at if due is None else min(due, clock.due_at)
         if clock.breached_at is not None or (clock.due_at is not None and clock.due_at <= now):
             breached = True
-    Escalation.objects.filter(pk=escalation.pk).update(
-        next_sla_check_at=next_check, sla_due_at=due, is_sla_breached=breached
-    )
     escalation.next_sla_check_at, escalation.sla_due_at, escalation.is_sla_breached = next_check, due, breached
 
 

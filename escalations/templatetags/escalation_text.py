@@ -1,5 +1,6 @@
 """Text helpers for templates: Markdown shown safely (Python-Markdown, then nh3) and short relative times."""
 
+import threading
 from datetime import timedelta
 
 import markdown as markdown_lib
@@ -21,8 +22,20 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
+_converters = threading.local()
+
+
+def _markdown_converter() -> markdown_lib.Markdown:
+    """One converter per thread, reset between texts: building one (with its extensions) costs more than converting
+    a comment, and a case page converts dozens. A converter is not thread-safe, hence one per thread."""
+    converter = getattr(_converters, "converter", None)
+    if converter is None:
+        converter = _converters.converter = markdown_lib.Markdown(extensions=["fenced_code", "sane_lists", "tables"])
+    return converter.reset()
+
+
 def render_markdown(text: str) -> str:
-    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "sane_lists", "tables"])
+    html = _markdown_converter().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

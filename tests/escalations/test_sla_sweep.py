@@ -290,15 +290,15 @@ def test_a_failure_while_queueing_mail_takes_back_the_alert_so_the_retry_sends_i
     file_case, sweep_at, specialist, manager, monkeypatch
 ):
     case = file_case(owner=specialist)
-    enqueue = sweep.outbox_enqueue
+    prepare = sweep.outbox_prepare
 
-    def enqueue_then_fail(**message):
-        # Both warnings are queued by now; the breach mail is the one that fails.
+    def prepare_then_fail(**message):
+        # Both warnings are prepared by now; the breach mail is the one that fails.
         if message["template"] == "sla_breach":
             raise ConnectionError("database went away")
-        return enqueue(**message)
+        return prepare(**message)
 
-    monkeypatch.setattr(sweep, "outbox_enqueue", enqueue_then_fail)
+    monkeypatch.setattr(sweep, "outbox_prepare", prepare_then_fail)
 
     assert sweep_at(minutes(61)).failed == 1
 
@@ -309,7 +309,7 @@ def test_a_failure_while_queueing_mail_takes_back_the_alert_so_the_retry_sends_i
     case.refresh_from_db()
     assert case.next_sla_check_at == minutes(66)
 
-    monkeypatch.setattr(sweep, "outbox_enqueue", enqueue)
+    monkeypatch.setattr(sweep, "outbox_prepare", prepare)
     assert sweep_at(minutes(66)).alerts == 3
     assert sla_mail() == sorted(
         [("sla_warning", specialist.email)]

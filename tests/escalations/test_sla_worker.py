@@ -253,7 +253,11 @@ MAILS_PER_CASE = 1 + 1 + 2  # the owner at 50% and 75% (no managers), owner and 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_sweep_leaves_no_alert_or_mail_missing_or_doubled(start_worker, requester, specialist):
+def test_a_worker_killed_mid_sweep_leaves_no_alert_or_mail_missing_or_doubled(
+    start_worker, requester, specialist, monkeypatch
+):
+    # Batches of 10 cases (each batch is one transaction), so the kill lands between and inside batches.
+    monkeypatch.setenv("SLA_SWEEP_BATCH_SIZE", "10")
     filed_at = timezone.now() - timedelta(hours=2)
     account = factories.AccountFactory()
     cases = []
@@ -279,7 +283,7 @@ def test_a_worker_killed_mid_sweep_leaves_no_alert_or_mail_missing_or_doubled(st
     at_kill = SLAAlert.objects.count()
     print(f"killed the worker with {at_kill} of {len(expected_alerts)} alerts announced")
     assert 0 < at_kill < len(expected_alerts), f"the sweep was not interrupted ({at_kill} alerts); make it bigger"
-    # Each case is all or nothing: a case's transaction either committed its alerts, events and mail, or
+    # Each case is all or nothing: its batch's transaction either committed its alerts, events and mail, or
     # died with the worker and left no trace.
     per_case = {case.pk: SLAAlert.objects.filter(clock__escalation=case).count() for case in cases}
     assert set(per_case.values()) <= {0, ALERTS_PER_CASE}

@@ -129,23 +129,23 @@ def test_the_due_soon_window_is_a_setting(due, settings):
 def test_a_reminder_that_fails_rolls_back_with_its_mail_and_goes_out_on_the_next_run(due, monkeypatch, partner):
     due(-1, title="Breaks once")
     due(-1, title="Fine")
-    real_enqueue = notifications.outbox_enqueue
+    real_enqueue = notifications.outbox_enqueue_many
     calls = {"failed": 0}
 
     def flaky(**kwargs):
-        if "Breaks once" in str(kwargs["context"]["remediation"]) and kwargs["recipient"] == partner.email:
+        if "Breaks once" in str(kwargs["context"]["remediation"]) and partner.email in kwargs["recipients"]:
             calls["failed"] += 1
             raise RuntimeError("template exploded")
         return real_enqueue(**kwargs)
 
-    monkeypatch.setattr(reminders, "outbox_enqueue", flaky)
+    monkeypatch.setattr(reminders, "outbox_enqueue_many", flaky)
     result = reminders.remediation_reminders_send()
 
     assert (result.sent, result.failed) == (1, 1)
     assert reminders_sent() == [("Fine", "overdue", TODAY)]
     assert not OutboxMessage.objects.filter(subject__contains="Breaks once").exists()
 
-    monkeypatch.setattr(reminders, "outbox_enqueue", real_enqueue)
+    monkeypatch.setattr(reminders, "outbox_enqueue_many", real_enqueue)
     assert reminders.remediation_reminders_send().sent == 1
     assert OutboxMessage.objects.filter(subject__contains="Breaks once").count() == 2  # the partner, the team
 
