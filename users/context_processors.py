@@ -14,11 +14,14 @@ def navigation(request):
     if user.role == user.Role.PARTNER or user.is_manager:
         links.append(("Handoffs", reverse("escalations:handoffs")))
     if user.works_cases:
+        links.append(("Unmatched mail", reverse("mail:unmatched")))
         links.append(("Remediations", reverse("remediations:board")))
         links.append(("Root causes", reverse("remediations:root_causes")))
     elif user.role == user.Role.PARTNER:
         links.append(("What my team owes", reverse("remediations:owed")))
     links.append(("Outbox" if user.is_manager else "My email", reverse("escalations:outbox")))
+    if user.works_cases:
+        links.append(("My signature", reverse("mail:signature")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     current = request.path
