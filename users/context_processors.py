@@ -20,8 +20,6 @@ def navigation(request):
     elif user.role == user.Role.PARTNER:
         links.append(("What my team owes", reverse("remediations:owed")))
     links.append(("Outbox" if user.is_manager else "My email", reverse("escalations:outbox")))
-    if user.works_cases:
-        links.append(("My signature", reverse("mail:signature")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     current = request.path

@@ -5,7 +5,7 @@ from escalations.models import ACCOUNT_EXTERNAL_ID_PATTERN
 
 class AttachToCaseForm(forms.Form):
     reference = forms.RegexField(
-        label="Escalation",
+        label="Case reference",
         regex=r"^[Ee][Ss][Cc]-[1-9][0-9]*$",
         max_length=20,
         help_text="The case it belongs to, e.g. ESC-1042.",
