@@ -421,6 +421,9 @@ class Communication(models.Model):
     is_automatic = models.BooleanField(
         default=False, help_text="An auto-reply or bounce: on the timeline, but not a reply from the customer."
     )
+    bounced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient's mail server reported this email undeliverable."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -224,6 +224,10 @@ def _put_on_case(*, inbound: InboundEmail, parsed: ParsedEmail, escalation, matc
         update_fields=["status", "escalation", "communication", "matched_by", "problem", "handled_by", "handled_at"]
     )
     Escalation.objects.filter(pk=case.pk).update(updated_at=now)
+    if parsed.automatic == Automatic.BOUNCE and parsed.returned_message_ids:
+        Communication.objects.filter(
+            escalation=case, direction=Communication.Direction.OUTBOUND, message_id__in=parsed.returned_message_ids
+        ).update(bounced_at=now)
     if is_automatic:
         return
     sla.on_customer_reply(case, now)

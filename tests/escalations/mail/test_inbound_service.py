@@ -202,3 +202,18 @@ def test_the_reply_address_is_the_case_address_with_its_token(waiting_case):
     assert reply_address(waiting_case.reference) == (
         f"escalations+{waiting_case.reference}.{reply_token(waiting_case.reference)}@mail.escalations.test"
     )
+
+
+def test_a_bounce_marks_the_email_it_returns_as_bounced_on_the_timeline(client, waiting_case, specialist):
+    outbound = Communication.objects.get(escalation=waiting_case, direction="outbound")
+    raw = eml("dsn_bounce.eml", replace={"<outbound-1@mail.escalations.test>": outbound.message_id})
+
+    receive(raw)
+
+    outbound.refresh_from_db()
+    assert outbound.bounced_at is not None
+    client.force_login(specialist)
+    assert (
+        '<span class="badge delivery-failed">Bounced</span>'
+        in client.get(f"/escalations/{waiting_case.reference}/").content.decode()
+    )

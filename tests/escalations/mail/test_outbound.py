@@ -110,3 +110,11 @@ def test_the_case_page_costs_the_same_queries_with_more_customer_email(
 
     assert response.content.decode().count("Sending") == 9
     assert Communication.objects.filter(escalation=case).count() == 10
+
+
+def test_the_email_panel_shows_where_replies_come_back(client, case, specialist):
+    client.force_login(specialist)
+
+    page = client.get("/escalations/ESC-1042/").content.decode()
+
+    assert f"Replies come back to this case at <code>{reply_address('ESC-1042')}</code>" in page
