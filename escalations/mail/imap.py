@@ -7,6 +7,7 @@ any other); an unexpected error leaves that message unseen, so the next poll tri
 import contextlib
 import imaplib
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -61,9 +62,19 @@ def imap_poll() -> PollResult:
     return result
 
 
+def _size(connection: imaplib.IMAP4, uid: bytes) -> int | None:
+    status, data = connection.uid("FETCH", uid, "(RFC822.SIZE)")
+    answer = data[0] if status == "OK" and data and isinstance(data[0], bytes) else b""
+    found = re.search(rb"RFC822\.SIZE (\d+)", answer)
+    return int(found.group(1)) if found else None
+
+
 def _process_one(connection: imaplib.IMAP4, uid: bytes, result: PollResult) -> None:
-    # BODY.PEEK leaves \Seen alone: the message is marked only once it is safely recorded.
-    status, data = connection.uid("FETCH", uid, "(BODY.PEEK[])")
+    # BODY.PEEK leaves \Seen alone: the message is marked only once it is safely recorded. A message over the
+    # size limit is not downloaded at all: its headers are enough to queue it as too big.
+    size = _size(connection, uid)
+    too_big = size is not None and size > settings.INBOUND_MAIL_MAX_BYTES
+    status, data = connection.uid("FETCH", uid, "(BODY.PEEK[HEADER])" if too_big else "(BODY.PEEK[])")
     raw = next((part[1] for part in data or [] if isinstance(part, tuple)), None) if status == "OK" else None
     if raw is None:
         result.failed += 1
@@ -71,7 +82,7 @@ def _process_one(connection: imaplib.IMAP4, uid: bytes, result: PollResult) -> N
         return
     result.fetched += 1
     try:
-        receipt = inbound_email_receive(raw=raw, source=InboundEmail.Source.IMAP)
+        receipt = inbound_email_receive(raw=raw, source=InboundEmail.Source.IMAP, truncated=too_big, size=size)
     except Exception:
         result.failed += 1
         logger.exception("IMAP: message uid %s could not be recorded; it stays unseen for the next poll.", uid.decode())

@@ -53,12 +53,13 @@ class _MailUpload:
         self.name, self.size = attachment.name, attachment.size
 
 
-def inbound_email_receive(*, raw: bytes, source: str, truncated: bool = False) -> Receipt:
+def inbound_email_receive(*, raw: bytes, source: str, truncated: bool = False, size: int | None = None) -> Receipt:
     """Record one raw RFC 822 message and, when it threads, put it on its case — exactly once per Message-ID.
 
     A second delivery (even a concurrent one: the unique Message-ID decides) returns the first record and
-    writes nothing. Malformed mail, mail over `INBOUND_MAIL_MAX_BYTES` (`truncated`: the caller stopped reading)
-    and mail with a dangerous attachment are logged and queued as unmatched; nothing here raises on bad mail.
+    writes nothing. Malformed mail, mail over `INBOUND_MAIL_MAX_BYTES` (`truncated`: the caller stopped reading,
+    or read only the headers of a message of `size` bytes) and mail with a dangerous attachment are logged and
+    queued as unmatched; nothing here raises on bad mail.
     """
     too_big = truncated or len(raw) > settings.INBOUND_MAIL_MAX_BYTES
     parsed = parse_email(raw, headers_only=too_big)
@@ -68,7 +69,8 @@ def inbound_email_receive(*, raw: bytes, source: str, truncated: bool = False) -
         return Receipt(existing, is_duplicate=True)
     try:
         with transaction.atomic():
-            return Receipt(_record(raw=raw, parsed=parsed, source=source, too_big=too_big), is_duplicate=False)
+            inbound = _record(raw=raw, parsed=parsed, source=source, too_big=too_big, size=size or len(raw))
+            return Receipt(inbound, is_duplicate=False)
     except IntegrityError:
         existing = InboundEmail.objects.filter(message_id=parsed.message_id).first()
         if existing is None:
@@ -77,8 +79,8 @@ def inbound_email_receive(*, raw: bytes, source: str, truncated: bool = False) -
         return Receipt(existing, is_duplicate=True)
 
 
-def _record(*, raw: bytes, parsed: ParsedEmail, source: str, too_big: bool) -> InboundEmail:
-    problem = _quarantine_reason(parsed, size=len(raw), too_big=too_big)
+def _record(*, raw: bytes, parsed: ParsedEmail, source: str, too_big: bool, size: int) -> InboundEmail:
+    problem = _quarantine_reason(parsed, size=size, too_big=too_big)
     inbound = InboundEmail.objects.create(
         message_id=parsed.message_id,
         status=InboundEmail.Status.UNMATCHED,
@@ -89,7 +91,7 @@ def _record(*, raw: bytes, parsed: ParsedEmail, source: str, too_big: bool) -> I
         recipients="\n".join(parsed.recipients),
         automatic=parsed.automatic,
         problem=problem,
-        size=len(raw),
+        size=size,
         raw=_headers_of(raw) if too_big else raw,
         sent_at=parsed.sent_at,
     )

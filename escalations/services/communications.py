@@ -57,7 +57,7 @@ def with_signature(body: str, user) -> str:
 def _thread_of(escalation: Escalation) -> tuple[str, list[str]]:
     """The newest email of the case's conversation and the chain before it, so mail clients keep one thread."""
     latest = (
-        Communication.objects.filter(escalation=escalation, channel=Communication.Channel.EMAIL)
+        Communication.objects.filter(escalation=escalation, channel=Communication.Channel.EMAIL, is_automatic=False)
         .exclude(message_id="")
         .order_by("-created_at", "-pk")
         .values_list("message_id", "references")

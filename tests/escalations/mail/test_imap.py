@@ -98,10 +98,10 @@ def test_a_message_that_fails_unexpectedly_stays_unseen_for_the_next_poll(mailbo
     append(mailbox, eml("gmail_reply.eml", reference=waiting_case.reference))
     real_receive = services.inbound_email_receive
 
-    def database_hiccup_on_gmail(*, raw, source, truncated=False):
+    def database_hiccup_on_gmail(*, raw, **details):
         if b"CAGmail-0006" in raw:
             raise ConnectionError("database went away")
-        return real_receive(raw=raw, source=source, truncated=truncated)
+        return real_receive(raw=raw, **details)
 
     monkeypatch.setattr(imap, "inbound_email_receive", database_hiccup_on_gmail)
     result = imap.imap_poll()
@@ -113,6 +113,22 @@ def test_a_message_that_fails_unexpectedly_stays_unseen_for_the_next_poll(mailbo
     monkeypatch.setattr(imap, "inbound_email_receive", real_receive)
     assert imap.imap_poll().on_case == 1
     assert InboundEmail.objects.count() == 2 and unseen(mailbox) == []
+
+
+def test_a_message_over_the_size_limit_is_queued_from_its_headers_without_downloading_it(
+    mailbox, waiting_case, settings
+):
+    raw = eml("alternative_with_attachments.eml", reference=waiting_case.reference)
+    append(mailbox, raw)
+    settings.INBOUND_MAIL_MAX_BYTES = 1000
+
+    result = imap.imap_poll()
+
+    inbound = InboundEmail.objects.get()
+    assert (result.unmatched, inbound.status, inbound.size) == (1, "unmatched", len(raw))
+    assert inbound.problem.startswith("Too big to read: 1.5\xa0KB or more; mail can be at most 1000\xa0bytes.")
+    assert inbound.from_address == "gina@initech.example" and b"%PDF" not in bytes(inbound.raw)
+    assert unseen(mailbox) == []
 
 
 def test_a_wrong_password_is_logged_and_the_poll_ends_quietly(mailbox, settings, caplog):

@@ -118,3 +118,12 @@ def test_the_email_panel_shows_where_replies_come_back(client, case, specialist)
     page = client.get("/escalations/ESC-1042/").content.decode()
 
     assert f"Replies come back to this case at <code>{reply_address('ESC-1042')}</code>" in page
+
+
+def test_an_auto_reply_is_not_what_our_next_email_answers(case, specialist):
+    first = email(case, specialist)
+    inbound_email_receive(raw=eml("auto_reply.eml", reference="ESC-1042"), source=InboundEmail.Source.HTTP)
+
+    second = email(case, specialist, subject="Update")
+
+    assert second.outbox_message.headers["In-Reply-To"] == first.message_id
