@@ -217,3 +217,15 @@ def test_a_bounce_marks_the_email_it_returns_as_bounced_on_the_timeline(client, 
         '<span class="badge delivery-failed">Bounced</span>'
         in client.get(f"/escalations/{waiting_case.reference}/").content.decode()
     )
+
+
+def test_the_requester_sees_the_customers_reply_but_not_machine_mail(client, waiting_case, requester):
+    receive(eml("plain.eml", reference=waiting_case.reference))
+    outbound = outbound_message_id(waiting_case)
+    receive(eml("auto_reply.eml", replace={"<outbound-1@mail.escalations.test>": outbound}))
+    client.force_login(requester)
+
+    page = client.get(f"/escalations/{waiting_case.reference}/").content.decode()
+
+    assert "The export works again after the fix. Thanks!" in page
+    assert "I am out of the office" not in page
