@@ -8,6 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("escalation_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["escalations.mail"])
 
 # The embedded filesystem broker needs its folders before the first message.
 for option in ("data_folder_in", "processed_folder", "control_folder"):
@@ -22,6 +23,11 @@ app.conf.beat_schedule = {
     "outbox-send-due": {
         "task": "escalations.tasks.outbox_send_due",
         "schedule": 60.0,
+    },
+    # Customer replies from the IMAP mailbox (a no-op while INBOUND_IMAP_HOST is empty).
+    "inbound-mail-poll": {
+        "task": "escalations.mail.tasks.inbound_mail_poll",
+        "schedule": float(os.environ.get("INBOUND_IMAP_POLL_SECONDS", "60")),
     },
     "escalations-auto-close-resolved": {
         "task": "escalations.tasks.escalations_auto_close",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("escalations/", include("escalations.urls")),
     path("remediations/", include("remediations.urls")),
+    path("mail/", include("escalations.mail.urls")),
     path("api/v1/", include("escalations.api.urls")),
     path("api/v1/", include("remediations.api.urls")),  # remediations/ and root-causes/
     # The schema is for signed-in callers, by session or token; the docs page is for people signed in to

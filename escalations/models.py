@@ -441,12 +441,25 @@ class Communication(models.Model):
     event = models.OneToOneField(
         EscalationEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="communication"
     )
+    message_id = models.CharField(
+        max_length=500, blank=True, help_text="The email's Message-ID: ours when sent, the sender's when received."
+    )
+    references = models.TextField(blank=True, help_text="The Message-IDs of the thread before this email.")
+    is_automatic = models.BooleanField(
+        default=False, help_text="An auto-reply or bounce: on the timeline, but not a reply from the customer."
+    )
+    bounced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient's mail server reported this email undeliverable."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["escalation", "created_at"], name="communication_case_idx")]
+        indexes = [
+            models.Index(fields=["escalation", "created_at"], name="communication_case_idx"),
+            models.Index(fields=["message_id"], name="communication_message_id_idx", condition=~Q(message_id="")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel="phone") | Q(call_outcome=""), name="communication_outcome_only_for_calls"
@@ -512,6 +525,9 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Extra headers sent with it, e.g. Reply-To, Message-ID, References."
+    )
     template = models.CharField(max_length=120, blank=True)
     escalation = models.ForeignKey(
         Escalation, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
@@ -546,6 +562,7 @@ class OutboxMessage(models.Model):
         return f"{self.subject} → {self.recipient} ({self.status})"
 
 
+from escalations.mail.models import InboundEmail  # noqa: E402
 from escalations.sla.models import (  # noqa: E402  (models of the same app, kept in their own module)
     BusinessCalendar,
     CalendarHoliday,
@@ -568,6 +585,7 @@ __all__ = [
     "EscalationEvent",
     "EscalationWatcher",
     "Handoff",
+    "InboundEmail",
     "OutboxMessage",
     "PriorityRule",
     "ReferenceCounter",

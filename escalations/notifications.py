@@ -65,6 +65,7 @@ def outbox_enqueue_message(
     template: str = "",
     escalation=None,
     dedupe_key: str | None = None,
+    headers: dict | None = None,
 ) -> OutboxMessage:
     """Queue one email whose text is already written (e.g. by a specialist); same guarantees as `outbox_enqueue`.
 
@@ -77,6 +78,7 @@ def outbox_enqueue_message(
         "body_text": body_text,
         "template": template,
         "escalation": escalation,
+        "headers": headers or {},
     }
     if dedupe_key:
         message, created = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
@@ -120,6 +122,7 @@ def outbox_send(*, message_id: int) -> bool:
             body=message.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
+            headers=message.headers or None,
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")

@@ -74,7 +74,7 @@ def escalation_get_for_user(*, user, reference: str) -> Escalation:
 
 def escalation_timeline(*, escalation: Escalation, user) -> QuerySet[EscalationEvent]:
     """The case's events, oldest first; requesters and partners see only what is shared with requesters."""
-    events = escalation.events.select_related("actor").prefetch_related("attachments")
+    events = escalation.events.select_related("actor", "communication__outbox_message").prefetch_related("attachments")
     if not user.works_cases:
         events = events.filter(visibility=EscalationEvent.Visibility.SHARED)
     return events

@@ -14,6 +14,7 @@ def navigation(request):
     if user.role == user.Role.PARTNER or user.is_manager:
         links.append(("Handoffs", reverse("escalations:handoffs")))
     if user.works_cases:
+        links.append(("Unmatched mail", reverse("mail:unmatched")))
         links.append(("Remediations", reverse("remediations:board")))
         links.append(("Root causes", reverse("remediations:root_causes")))
     elif user.role == user.Role.PARTNER:

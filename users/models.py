@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.REQUESTER)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    email_signature = models.TextField(
+        blank=True, max_length=1000, help_text="Added below every email you send to a customer from a case."
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("admin site access", default=False)
     date_joined = models.DateTimeField(default=timezone.now)

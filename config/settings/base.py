@@ -213,3 +213,21 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 # Remediations
 REMEDIATION_DUE_SOON_DAYS = env.int("REMEDIATION_DUE_SOON_DAYS", default=7)
 REMEDIATION_EFFECTIVENESS_WEEKS = env.int("REMEDIATION_EFFECTIVENESS_WEEKS", default=8)
+
+# Customer email (issue 10): the reply address that identifies a case, and the two ways replies come in.
+# Outbound customer emails carry Reply-To: <INBOUND_MAIL_LOCAL_PART>+ESC-1042.<token>@<INBOUND_MAIL_DOMAIN>.
+INBOUND_MAIL_DOMAIN = env("INBOUND_MAIL_DOMAIN", default="escalations.localhost")
+INBOUND_MAIL_LOCAL_PART = env("INBOUND_MAIL_LOCAL_PART", default="escalations")
+# The shared secret mail providers' inbound webhooks send in the X-Inbound-Mail-Secret header; empty = endpoint off.
+INBOUND_MAIL_SECRET = env("INBOUND_MAIL_SECRET", default="")
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# IMAP polling: off while INBOUND_IMAP_HOST is empty.
+INBOUND_IMAP_HOST = env("INBOUND_IMAP_HOST", default="")
+INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_SSL = env.bool("INBOUND_IMAP_SSL", default=True)
+INBOUND_IMAP_USER = env("INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env("INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_MAILBOX = env("INBOUND_IMAP_MAILBOX", default="INBOX")
+INBOUND_IMAP_BATCH_SIZE = env.int("INBOUND_IMAP_BATCH_SIZE", default=100)
+INBOUND_IMAP_POLL_SECONDS = env.int("INBOUND_IMAP_POLL_SECONDS", default=60)
+INBOUND_IMAP_TIMEOUT_SECONDS = env.int("INBOUND_IMAP_TIMEOUT_SECONDS", default=30)

@@ -19,3 +19,5 @@ ALLOWED_HOSTS = ["*"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a real worker process can see what a test wrote; one per run.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+INBOUND_MAIL_SECRET = "test-inbound-mail-secret"
+INBOUND_MAIL_DOMAIN = "mail.escalations.test"

@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from escalations.errors import InvalidInput
+from escalations.mail.addresses import new_message_id, reply_address
 from escalations.models import Communication, CommunicationTemplate, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue_message
 from escalations.services.common import lock_case, require_case_worker
@@ -47,6 +48,27 @@ def _communication_event(*, case, acting_user, body: str, data: dict, at) -> Esc
     )
 
 
+def with_signature(body: str, user) -> str:
+    """The text followed by the user's signature, under the conventional "-- " separator."""
+    signature = (getattr(user, "email_signature", "") or "").strip()
+    return f"{body}\n\n-- \n{signature}" if signature else body
+
+
+def _thread_of(escalation: Escalation) -> tuple[str, list[str]]:
+    """The newest email of the case's conversation and the chain before it, so mail clients keep one thread."""
+    latest = (
+        Communication.objects.filter(escalation=escalation, channel=Communication.Channel.EMAIL, is_automatic=False)
+        .exclude(message_id="")
+        .order_by("-created_at", "-pk")
+        .values_list("message_id", "references")
+        .first()
+    )
+    if latest is None:
+        return "", []
+    message_id, references = latest
+    return message_id, references.split()[-20:]
+
+
 @transaction.atomic
 def escalation_email_customer(
     *,
@@ -59,7 +81,9 @@ def escalation_email_customer(
 ) -> Communication:
     """Email the customer from the case: recorded on the timeline and queued in the outbox once.
 
-    The first one stops the first-response clock (`first_response_at`).
+    The email carries the case's reply address (Reply-To), its own stored Message-ID and, after earlier mail,
+    In-Reply-To/References, so the customer's answer threads back onto this case; the specialist's signature
+    is added below the text. The first one stops the first-response clock (`first_response_at`).
     """
     require_case_worker(acting_user)
     escalation = lock_case(escalation=escalation, expected_version=None)
@@ -78,6 +102,11 @@ def escalation_email_customer(
     if not body:
         raise InvalidInput("Write the message.", field="body")
     now = timezone.now()
+    body = with_signature(body, acting_user)
+    message_id, in_reply_to, references = new_message_id(), *_thread_of(escalation)
+    headers = {"Reply-To": reply_address(escalation.reference), "Message-ID": message_id}
+    if in_reply_to:
+        headers |= {"In-Reply-To": in_reply_to, "References": " ".join([*references, in_reply_to])}
     event = _communication_event(
         case=escalation,
         acting_user=acting_user,
@@ -94,6 +123,8 @@ def escalation_email_customer(
         body=body,
         template=template,
         event=event,
+        message_id=message_id,
+        references=headers.get("References", ""),
         created_by=acting_user,
         created_at=now,
     )
@@ -104,6 +135,7 @@ def escalation_email_customer(
         template=f"customer:{template.slug}" if template else "customer",
         escalation=escalation,
         dedupe_key=f"communication:{communication.pk}",
+        headers=headers,
     )
     communication.save(update_fields=["outbox_message"])
     _mark_first_response(escalation, now)

@@ -231,6 +231,34 @@ def on_customer_contact(escalation, at: datetime) -> None:
     refresh(escalation, at)
 
 
+def on_customer_reply(escalation, at: datetime) -> None:
+    """The customer wrote: the next update is owed counting from their oldest message still unanswered.
+
+    A next-update clock paused while waiting on the customer is replaced by one counting from `at` (the old one
+    ends cancelled, or breached if it already was). A running one is left alone: it counts from an earlier
+    unanswered message or an earlier update, so its due time is the earlier one. Before the first response
+    there is no next-update clock; the first-response clock is what is owed.
+    """
+    if escalation.lifecycle_status in FINISHING_STATUSES:
+        return
+    clocks = list(open_clocks(escalation).filter(kind=SLAClock.Kind.NEXT_UPDATE))
+    if not clocks or any(clock.running_since is not None for clock in clocks):
+        return
+    policy = _case_policy(escalation)
+    for clock in clocks:
+        _stop(clock, at, cancelled=True)
+    if policy is not None:
+        _start(
+            escalation=escalation,
+            kind=SLAClock.Kind.NEXT_UPDATE,
+            at=at,
+            target_minutes=policy.next_update_minutes,
+            calendar=policy.calendar,
+            policy=policy,
+        )
+    refresh(escalation, at)
+
+
 def on_status_change(escalation, before: Status, after: Status, at: datetime) -> None:
     """Pause, resume, stop or restart the clocks for a lifecycle move."""
     clocks = list(open_clocks(escalation))

@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from escalations.models import OutboxMessage
 from tests import factories
 
-PUBLIC_PATHS = {"/accounts/login/", "/healthz"}
+# The inbound-mail webhook needs no login: a shared secret header guards it (tests/escalations/mail/).
+PUBLIC_PATHS = {"/accounts/login/", "/healthz", "/mail/inbound/"}
 
 
 SAMPLE_PARAMETERS = {

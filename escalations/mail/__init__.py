@@ -1,0 +1,1 @@
+"""Customer email: parsing raw messages, threading them onto cases, and the two ways mail comes in (HTTP, IMAP)."""
