@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "escalations.tasks.outbox_send_due",
         "schedule": 60.0,
     },
+    "webhooks-deliver-due": {
+        "task": "escalations.tasks.webhooks_deliver_due",
+        "schedule": 60.0,
+    },
     "escalations-auto-close-resolved": {
         "task": "escalations.tasks.escalations_auto_close",
         "schedule": crontab(minute=15),

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from escalations.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from escalations.notifications import outbox_enqueue
 from escalations.services import escalations_move_root_cause
+from escalations.webhooks import events as webhook_events
 from remediations import access, selectors
 from remediations.lifecycle import RemediationStatus, action_name, is_allowed, refusal_message
 from remediations.models import Remediation, RemediationUpdate, RootCause
@@ -278,6 +279,8 @@ def remediation_transition(
             context={"remediation": locked, "update": update, "recipient": person, "acting_user": acting_user},
             dedupe_key=f"remediation-update:{update.pk}:to:{person.email}",
         )
+    if to_status == RemediationStatus.SHIPPED:
+        webhook_events.remediation_shipped(locked)
     return locked
 
 

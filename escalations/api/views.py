@@ -29,7 +29,8 @@ ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParam
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `fields` names each problem.",
     403: "Not signed in, or not allowed to do this.",
-    404: "No such escalation (or file) that you can see, or no such page of a list.",
+    404: "No such escalation (or file, or handoff) that you can see, or no such page of a list.",
+    409: "Refused: a move the lifecycle does not allow from the current status, or a stale `version`.",
 }
 
 

@@ -26,6 +26,7 @@ from escalations.models import Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue
 from escalations.sla import engine
 from escalations.sla.models import SLAAlert, SLAClock
+from escalations.webhooks import events as webhook_events
 from users.models import User, UserRole
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def _announce(case: Escalation, due: list[tuple[SLAClock, int, datetime]], audie
         if alert.threshold >= 100:
             alert.clock.breached_at = alert.fired_at
             alert.clock.save(update_fields=["breached_at"])
+            webhook_events.escalation_sla_breached(case, alert)
     EscalationEvent.objects.bulk_create(
         EscalationEvent(
             escalation=case,

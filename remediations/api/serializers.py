@@ -2,7 +2,6 @@
 hand validated data to one service (`remediation_create`, `remediation_transition`, `root_cause_merge`, …).
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -235,15 +234,15 @@ class EffectivenessSerializer(serializers.Serializer):
     def get_after_count(self, effectiveness) -> int | None:
         return effectiveness.after_count if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_before_rate(self, effectiveness):
         return round(effectiveness.before_rate, 4) if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_after_rate(self, effectiveness):
         return round(effectiveness.after_rate, 4) if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_change_percent(self, effectiveness):
         change = effectiveness.change_percent if effectiveness.has_data else None
         return round(change, 2) if change is not None else None
