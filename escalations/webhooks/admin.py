@@ -7,6 +7,7 @@ from escalations.webhooks.models import WebhookDelivery, WebhookEndpoint, Webhoo
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", help_text="Receives a POST with a JSON body per event.")
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, help_text="What this endpoint wants."
     )
