@@ -154,6 +154,8 @@ class RemediationSerializer(serializers.ModelSerializer):
     owner_name = serializers.StringRelatedField(source="owner", allow_null=True)
     created_by = serializers.StringRelatedField(allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # A plain string: the link is optional, and an empty one is not a valid `uri`.
+    tracker_url = serializers.CharField(read_only=True, help_text="The link to the team's tracker; empty when none.")
     root_causes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     escalations = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
     escalation_count = serializers.SerializerMethodField()
