@@ -34,7 +34,7 @@ class WorksCases(BasePermission):
     message = "Only specialists, managers and admins work cases."
 
     def has_permission(self, request, view):
-        return works_cases(request.user)
+        return request.user.is_authenticated and works_cases(request.user)
 
 
 class SeesHandoffs(BasePermission):
@@ -42,7 +42,7 @@ class SeesHandoffs(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return works_cases(user) or user.role == user.Role.PARTNER
+        return user.is_authenticated and (works_cases(user) or user.role == user.Role.PARTNER)
 
 
 def _case(request, reference):
