@@ -244,3 +244,40 @@ def test_shipping_a_remediation_is_announced(receiver, partner, partner_team):
     assert request["body"]["event"] == "remediation.shipped"
     assert request["body"]["data"]["remediation"]["id"] == remediation.pk
     assert request["body"]["data"]["remediation"]["owner_team"] == "billing-platform"
+
+
+def test_admins_register_an_endpoint_and_read_its_deliveries(client, admin_user, receiver):
+    client.force_login(admin_user)
+
+    refused = client.post(
+        "/admin/escalations/webhookendpoint/add/", {"name": "Ops bot", "url": receiver.url, "secret": SECRET}
+    )
+    added = client.post(
+        "/admin/escalations/webhookendpoint/add/",
+        {
+            "name": "Ops bot",
+            "url": receiver.url,
+            "secret": SECRET,
+            "events": ["escalation.filed", "escalation.sla_breached"],
+            "is_active": "on",
+        },
+    )
+
+    assert refused.status_code == 200 and "This field is required." in refused.content.decode()
+    assert added.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.events == ["escalation.filed", "escalation.sla_breached"]
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="escalation.filed",
+        payload={},
+        dedupe_key="k",
+        attempts=3,
+        last_response_code=503,
+        last_error="HTTP 503: try later",
+    )
+    listing = client.get("/admin/escalations/webhookdelivery/").content.decode()
+    assert "503" in listing and "Ops bot" in listing
+    detail = client.get(f"/admin/escalations/webhookdelivery/{delivery.pk}/change/")
+    assert detail.status_code == 200 and "HTTP 503: try later" in detail.content.decode()
+    assert client.get("/admin/escalations/webhookdelivery/add/").status_code == 403
