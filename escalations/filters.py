@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from escalations import selectors
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
-from escalations.models import Account, Category, Escalation, Handoff
+from escalations.models import Account, Category, Escalation, Handoff, SLAPolicy
 from users.models import PartnerTeam
 
 
@@ -207,3 +207,16 @@ class AccountFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(external_id__istartswith=value) | Q(name__icontains=value)) if value else queryset
+
+
+class SLAPolicyFilter(django_filters.FilterSet):
+    """Service-level policy versions: the ones in force, or one priority's."""
+
+    current = django_filters.BooleanFilter(label="In force", field_name="is_current")
+    priority = django_filters.ChoiceFilter(
+        label="Priority", choices=Escalation.Priority.choices, empty_label="Any priority"
+    )
+
+    class Meta:
+        model = SLAPolicy
+        fields = []

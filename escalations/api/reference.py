@@ -16,7 +16,7 @@ from escalations import selectors, services
 from escalations.api import reference_serializers as serializers
 from escalations.api.casework import WorksCases
 from escalations.api.views import errors
-from escalations.filters import AccountFilter
+from escalations.filters import AccountFilter, SLAPolicyFilter
 from escalations.lifecycle import OPEN_STATUSES
 from escalations.models import Account, BusinessCalendar, Category, SavedView, SLAPolicy
 from users.models import PartnerTeam
@@ -116,31 +116,16 @@ class PartnerTeamDetailView(generics.RetrieveAPIView):
         return _partner_teams()
 
 
-CURRENT = OpenApiParameter(
-    "current", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="true: only the versions in force."
-)
-
-
-@extend_schema_view(
-    get=extend_schema(
-        tags=[SERVICE_LEVELS],
-        summary="Service-level policies",
-        description="Every version, by priority and tier; `current=true` for the ones in force.",
-        parameters=[CURRENT],
-        responses={200: serializers.SLAPolicySerializer(many=True), **errors(400, 403, 404)},
-    )
+@_list_schema(
+    SERVICE_LEVELS,
+    "Service-level policies",
+    serializers.SLAPolicySerializer,
+    "Every version, by priority and tier; `current=true` for the ones in force.",
 )
 class SLAPolicyListView(generics.ListAPIView):
     serializer_class = serializers.SLAPolicySerializer
-
-    def get_queryset(self):
-        policies = SLAPolicy.objects.select_related("calendar").order_by("priority", "account_tier", "-version", "pk")
-        current = self.request.query_params.get("current", "")
-        if current in ("true", "1"):
-            policies = policies.filter(is_current=True)
-        elif current in ("false", "0"):
-            policies = policies.filter(is_current=False)
-        return policies
+    filterset_class = SLAPolicyFilter
+    queryset = SLAPolicy.objects.select_related("calendar").order_by("priority", "account_tier", "-version", "pk")
 
 
 @_detail_schema(
