@@ -403,7 +403,7 @@ def _handoff(request, handoff_id: str) -> Handoff:
 
 
 def _render_handoff(request, handoff) -> Response:
-    fresh = _handoff(request, str(handoff.pk))
+    fresh = selectors.handoff_get_for_user(user=request.user, handoff_id=handoff.pk)
     return Response(serializers.HandoffSerializer(fresh, context={"request": request}).data)
 
 
