@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate seed worker clean bench
+.PHONY: run test lint migrate seed worker clean bench schema schema-check api-fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ bench: $(STAMP)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench needs DATABASE_URL=postgres://… of a throwaway database (README: Benchmark)"; exit 2;; esac
 	$(BIN)/python manage.py migrate -v0
 	DEBUG=false $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+## Regenerate the committed OpenAPI schema after changing the API (tests fail while it is out of date).
+schema: $(STAMP)
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+## Fail if docs/openapi.yaml is not what the code generates.
+schema-check: $(STAMP)
+	@mkdir -p var
+	@$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.generated.yaml
+	@diff -u docs/openapi.yaml var/openapi.generated.yaml && echo "docs/openapi.yaml is current"
+
+## Schemathesis against the API served by gunicorn on a throwaway PostgreSQL database (see scripts/api_fuzz.sh).
+api-fuzz: $(STAMP)
+	@bash scripts/api_fuzz.sh
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* var/*.pid var/*.log

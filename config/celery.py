@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "escalations.mail.tasks.inbound_mail_poll",
         "schedule": float(os.environ.get("INBOUND_IMAP_POLL_SECONDS", "60")),
     },
+    "webhooks-deliver-due": {
+        "task": "escalations.tasks.webhooks_deliver_due",
+        "schedule": 60.0,
+    },
     "escalations-auto-close-resolved": {
         "task": "escalations.tasks.escalations_auto_close",
         "schedule": crontab(minute=15),

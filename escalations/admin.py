@@ -20,6 +20,7 @@ from escalations.models import (
     WorkingHours,
 )
 from escalations.sla import engine
+from escalations.webhooks import admin as webhooks_admin  # noqa: F401  (registers the webhook admin)
 
 
 @admin.register(Account)

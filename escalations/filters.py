@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from escalations import selectors
 from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
-from escalations.models import Account, Category, Escalation, Handoff
+from escalations.models import Account, Category, Escalation, Handoff, SLAPolicy
 from users.models import PartnerTeam
 
 
@@ -167,3 +167,57 @@ class TriageFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*TRIAGE_SORTS[value][1])
+
+
+class HandoffFilter(django_filters.FilterSet):
+    """Handoffs by state, team and case (the API's handoff list)."""
+
+    STATE_CHOICES = [("open", "Requested or acknowledged"), ("closed", "Answered or cancelled")]
+
+    state = django_filters.ChoiceFilter(label="State", choices=STATE_CHOICES, method="filter_state", empty_label="All")
+    status = django_filters.ChoiceFilter(label="Status", choices=Handoff.Status.choices, empty_label="Any status")
+    partner_team = SlugChoiceFilter(
+        label="Partner team", queryset=PartnerTeam.objects.order_by("name"), to_field_name="slug", empty_label="Any"
+    )
+    escalation = django_filters.CharFilter(label="Escalation", method="filter_escalation")
+
+    class Meta:
+        model = Handoff
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        open_statuses = [Handoff.Status.REQUESTED, Handoff.Status.ACKNOWLEDGED]
+        if value == "open":
+            return queryset.filter(status__in=open_statuses)
+        return queryset.exclude(status__in=open_statuses)
+
+    def filter_escalation(self, queryset, name, value):
+        return queryset.filter(escalation__reference=value.strip().upper())
+
+
+class AccountFilter(django_filters.FilterSet):
+    """Customer accounts by name or id and tier."""
+
+    q = django_filters.CharFilter(label="Search", method="filter_text")
+    tier = django_filters.ChoiceFilter(label="Tier", choices=Account.Tier.choices, empty_label="Any tier")
+
+    class Meta:
+        model = Account
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(external_id__istartswith=value) | Q(name__icontains=value)) if value else queryset
+
+
+class SLAPolicyFilter(django_filters.FilterSet):
+    """Service-level policy versions: the ones in force, or one priority's."""
+
+    current = django_filters.BooleanFilter(label="In force", field_name="is_current")
+    priority = django_filters.ChoiceFilter(
+        label="Priority", choices=Escalation.Priority.choices, empty_label="Any priority"
+    )
+
+    class Meta:
+        model = SLAPolicy
+        fields = []

@@ -572,6 +572,7 @@ from escalations.sla.models import (  # noqa: E402  (models of the same app, kep
     SLAPolicy,
     WorkingHours,
 )
+from escalations.webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402
 
 __all__ = [
     "Account",
@@ -595,4 +596,6 @@ __all__ = [
     "SLAPause",
     "SLAPolicy",
     "WorkingHours",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

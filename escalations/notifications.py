@@ -245,16 +245,15 @@ def outbox_insert(messages: list[OutboxMessage]) -> None:
     transaction.on_commit(schedule)
 
 
-OUTBOX_INSERT_FIELDS = ("recipient", "subject", "body_text", "body_html", "template", "escalation", "dedupe_key",
-                        "status", "attempts", "last_error", "next_attempt_at", "created_at")  # fmt: skip
-
-
 def _insert_returning_new(messages: list[OutboxMessage]) -> list[int]:
     """PostgreSQL: one `INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`: the ids of the rows it added."""
-    fields = [OutboxMessage._meta.get_field(name) for name in OUTBOX_INSERT_FIELDS]
+    fields = [field for field in OutboxMessage._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    rows = [tuple(getattr(message, field.attname) for field in fields) for message in messages]
+    rows = [
+        tuple(field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields)
+        for message in messages
+    ]
     inserted = execute_with_values(
         f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns}) VALUES %s "
         f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING id",

@@ -113,6 +113,31 @@ def handoffs_answerable_by(*, user) -> QuerySet[Handoff]:
     return handoffs if user.works_cases else handoffs.filter(partner_team__members=user)
 
 
+HANDOFF_LIST_RELATED = (
+    "partner_team",
+    "requested_by",
+    "responded_by",
+    *(f"escalation__{name}" for name in LIST_RELATED),
+)
+
+
+def handoff_list_for_user(*, user) -> QuerySet[Handoff]:
+    """The handoffs `user` may see (case workers: all; partners: their teams'), unanswered first, soonest due first."""
+    return (
+        handoffs_answerable_by(user=user)
+        .select_related(*HANDOFF_LIST_RELATED)
+        .order_by(F("responded_at").asc(nulls_first=True), F("due_at").asc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def handoff_get_for_user(*, user, handoff_id: int) -> Handoff:
+    """One handoff `user` may see; a 404 otherwise (another team's handoff is not revealed)."""
+    try:
+        return handoff_list_for_user(user=user).get(pk=handoff_id)
+    except Handoff.DoesNotExist:
+        raise Http404(f"No handoff {handoff_id} that you can see.") from None
+
+
 def escalation_handoffs(*, escalation: Escalation, user) -> list[Handoff]:
     """The case's handoffs, newest first: all for case workers, their own teams' for partners, none for requesters."""
     handoffs = escalation.handoffs.select_related("partner_team", "requested_by", "responded_by").order_by(

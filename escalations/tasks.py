@@ -4,6 +4,7 @@ from celery import shared_task
 
 from escalations import notifications, services
 from escalations.sla import sweep
+from escalations.webhooks import delivery as webhooks
 
 
 @shared_task
@@ -24,3 +25,13 @@ def escalations_auto_close() -> int:
 @shared_task
 def sla_sweep() -> int:
     return sweep.sla_sweep().alerts
+
+
+@shared_task
+def webhook_deliver(delivery_id: int) -> bool:
+    return webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task
+def webhooks_deliver_due() -> int:
+    return webhooks.webhook_deliver_due()

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from escalations.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from escalations.notifications import outbox_enqueue_many
 from escalations.services import escalations_move_root_cause
+from escalations.webhooks import events as webhook_events
 from remediations import access, selectors
 from remediations.lifecycle import RemediationStatus, action_name, is_allowed, refusal_message
 from remediations.models import Remediation, RemediationUpdate, RootCause
@@ -278,6 +279,8 @@ def remediation_transition(
         per_recipient=lambda address: {"recipient": people[address]},
         dedupe_key=lambda address: f"remediation-update:{update.pk}:to:{address}",
     )
+    if to_status == RemediationStatus.SHIPPED:
+        webhook_events.remediation_shipped(locked)
     return locked
 
 

@@ -185,10 +185,11 @@ class AttachmentSerializer(EventAttachmentSerializer):
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField(allow_null=True, help_text="Who did it; null for the system.")
     attachments = EventAttachmentSerializer(many=True, read_only=True)
+    data = serializers.DictField(read_only=True, help_text='What changed, e.g. `{"from": "new", "to": "triaged"}`.')
 
     class Meta:
         model = EscalationEvent
-        fields = ["id", "kind", "visibility", "actor", "body", "created_at", "attachments"]
+        fields = ["id", "kind", "visibility", "actor", "body", "data", "created_at", "attachments"]
         read_only_fields = fields
 
 

@@ -8,7 +8,7 @@ comments and files. Errors come back as `{"detail", "code", "fields"}` (see `esc
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -24,13 +24,18 @@ from escalations.models import Escalation, EscalationEvent
 
 TAG = "escalations"
 REFERENCE = OpenApiParameter(
-    "reference", OpenApiTypes.STR, OpenApiParameter.PATH, description="The escalation's reference, e.g. ESC-1001."
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The escalation's reference, e.g. ESC-1001.",
+    examples=[OpenApiExample("A case", value="ESC-1001")],
 )
 ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `fields` names each problem.",
     403: "Not signed in, or not allowed to do this.",
-    404: "No such escalation (or file) that you can see, or no such page of a list.",
+    404: "No such escalation (or file, or handoff) that you can see, or no such page of a list.",
+    409: "Refused: a move the lifecycle does not allow from the current status, or a stale `version`.",
 }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from escalations.errors import DomainError, InvalidInput
+from escalations.errors import DomainError, InvalidInput, TransitionNotAllowed
 from escalations.lifecycle import Status
 from escalations.models import Category, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue
@@ -134,7 +134,7 @@ def escalation_triage(
         raise InvalidInput("Choose who owns the escalation.", field="assignee")
     case = lock_case(escalation=escalation, expected_version=expected_version)
     if case.status != Status.NEW:
-        raise InvalidInput(
+        raise TransitionNotAllowed(
             f"{case.reference} is already {case.get_status_display().lower()}; only a new escalation can be triaged."
         )
     escalation_set_priority(acting_user=acting_user, escalation=case, priority=priority)

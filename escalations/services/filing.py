@@ -24,6 +24,7 @@ from escalations.models import (
 from escalations.notifications import outbox_enqueue
 from escalations.sla import engine as sla
 from escalations.uploads import validate_uploads
+from escalations.webhooks import events as webhook_events
 
 REFERENCE_SEQUENCE = "escalation"
 
@@ -180,4 +181,5 @@ def escalation_file(
         escalation=escalation,
         dedupe_key=f"event:{event.pk}:to:{acting_user.pk}",
     )
+    webhook_events.escalation_filed(escalation)
     return escalation

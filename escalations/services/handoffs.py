@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from escalations.errors import InvalidInput, PermissionDenied
+from escalations.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from escalations.lifecycle import Status
 from escalations.models import Escalation, EscalationEvent, Handoff
 from escalations.notifications import outbox_enqueue_many
@@ -99,7 +99,7 @@ def _locked_open_handoff(handoff: Handoff) -> Handoff:
         .get(pk=handoff.pk)
     )
     if locked.status not in OPEN_HANDOFF_STATUSES:
-        raise InvalidInput(f"This handoff is already {locked.get_status_display().lower()}.")
+        raise TransitionNotAllowed(f"This handoff is already {locked.get_status_display().lower()}.")
     return locked
 
 
@@ -109,7 +109,7 @@ def handoff_acknowledge(*, acting_user, handoff: Handoff) -> Handoff:
     _require_team_member_or_case_worker(acting_user, handoff)
     handoff = _locked_open_handoff(handoff)
     if handoff.status == Handoff.Status.ACKNOWLEDGED:
-        raise InvalidInput("This handoff is already acknowledged.")
+        raise TransitionNotAllowed("This handoff is already acknowledged.")
     now = timezone.now()
     handoff.status = Handoff.Status.ACKNOWLEDGED
     handoff.acknowledged_at = now

@@ -12,6 +12,7 @@ from escalations.lifecycle import ALLOWED_TRANSITIONS, Status, is_allowed, refus
 from escalations.models import Escalation, EscalationEvent
 from escalations.services.common import lock_case, notify_followers, require_case_worker
 from escalations.sla import engine as sla
+from escalations.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ def escalation_transition(
         created_at=now,
     )
     notify_followers(escalation=case, event=event, template="status_changed", acting_user=acting_user)
+    webhook_events.escalation_status_changed(case, event)
     return case
 
 

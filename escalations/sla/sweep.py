@@ -27,6 +27,7 @@ from escalations.models import Escalation, EscalationEvent
 from escalations.notifications import outbox_insert, outbox_prepare
 from escalations.sla import engine
 from escalations.sla.models import SLAAlert, SLAClock
+from escalations.webhooks import events as webhook_events
 from users.models import User, UserRole
 
 logger = logging.getLogger(__name__)
@@ -176,11 +177,12 @@ def _announce(due: list[tuple[Escalation, SLAClock, int, datetime]], audience: A
         (case, alert, _describe(alert.clock, alert.threshold)) for (case, *_), alert in zip(due, alerts, strict=True)
     ]
     breached = []
-    for _case, alert, _body in announced:
+    for case, alert, _body in announced:
         if alert.threshold >= 100:
             alert.clock.breached_at = alert.fired_at
-            breached.append(alert.clock)
-    _update_each(breached, ["breached_at"])
+            breached.append((case, alert))
+    _update_each([alert.clock for _, alert in breached], ["breached_at"])
+    webhook_events.escalation_sla_breaches(breached)
     EscalationEvent.objects.bulk_create(
         EscalationEvent(
             escalation=case,

@@ -2,7 +2,6 @@
 hand validated data to one service (`remediation_create`, `remediation_transition`, `root_cause_merge`, …).
 """
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -155,6 +154,8 @@ class RemediationSerializer(serializers.ModelSerializer):
     owner_name = serializers.StringRelatedField(source="owner", allow_null=True)
     created_by = serializers.StringRelatedField(allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # A plain string: the link is optional, and an empty one is not a valid `uri`.
+    tracker_url = serializers.CharField(read_only=True, help_text="The link to the team's tracker; empty when none.")
     root_causes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     escalations = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
     escalation_count = serializers.SerializerMethodField()
@@ -235,15 +236,15 @@ class EffectivenessSerializer(serializers.Serializer):
     def get_after_count(self, effectiveness) -> int | None:
         return effectiveness.after_count if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_before_rate(self, effectiveness):
         return round(effectiveness.before_rate, 4) if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_after_rate(self, effectiveness):
         return round(effectiveness.after_rate, 4) if effectiveness.has_data else None
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_change_percent(self, effectiveness):
         change = effectiveness.change_percent if effectiveness.has_data else None
         return round(change, 2) if change is not None else None

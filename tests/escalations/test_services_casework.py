@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from escalations import services
-from escalations.errors import InvalidInput, PermissionDenied, StaleVersion
+from escalations.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
 from escalations.models import Escalation, EscalationEvent, OutboxMessage
 from escalations.services import BulkOutcome
 from tests import factories
@@ -256,7 +256,7 @@ def test_triage_without_an_owner_is_refused_and_nothing_written(specialist, esca
 def test_triage_of_a_case_that_is_not_new_is_refused(specialist, case_in, billing, status, fields, shown):
     case = case_in(status, **fields)
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(TransitionNotAllowed) as refused:
         services.escalation_triage(
             acting_user=specialist, escalation=case, priority="P1", category=billing, assignee=specialist
         )

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from escalations import services
-from escalations.errors import InvalidInput, PermissionDenied
+from escalations.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from escalations.models import EscalationEvent, Handoff, OutboxMessage
 from tests import factories
 
@@ -231,7 +231,7 @@ def test_the_owner_acknowledging_for_the_team_emails_nobody(handoff, specialist,
 def test_a_handoff_is_acknowledged_only_once_and_only_while_open(handoff, pia, status, message):
     Handoff.objects.filter(pk=handoff.pk).update(status=status)
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(TransitionNotAllowed) as refused:
         services.handoff_acknowledge(acting_user=pia, handoff=handoff)
 
     assert refused.value.message == message
@@ -284,7 +284,7 @@ def test_an_empty_answer_is_refused(handoff, partner):
 def test_an_answered_handoff_cannot_be_answered_again(handoff, partner, pia):
     services.handoff_answer(acting_user=partner, handoff=handoff, response="First answer")
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(TransitionNotAllowed) as refused:
         services.handoff_answer(acting_user=pia, handoff=handoff, response="Second answer")
 
     assert refused.value.message == "This handoff is already answered."
