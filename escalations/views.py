@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from escalations import selectors, services
 from escalations.case_actions import render_case
@@ -185,6 +185,7 @@ def watch(request, reference):
     return redirect("escalations:detail", reference=escalation.reference)
 
 
+@require_safe
 def attachment_download(request, reference, attachment_id):
     escalation = selectors.escalation_get_for_user(user=request.user, reference=reference)
     attachment = get_object_or_404(

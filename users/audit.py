@@ -25,10 +25,10 @@ def _record_type_choices():
 
 
 class AuditLogFilter(django_filters.FilterSet):
-    record_type = django_filters.TypedChoiceFilter(
-        field_name="content_type_id", label="Record type", choices=_record_type_choices, coerce=int, empty_label="Any"
+    record_type = django_filters.ChoiceFilter(
+        field_name="content_type_id", label="Record type", choices=_record_type_choices, empty_label="Any"
     )
-    action = django_filters.TypedChoiceFilter(choices=ACTION_CHOICES, coerce=int, label="Action", empty_label="Any")
+    action = django_filters.ChoiceFilter(choices=ACTION_CHOICES, label="Action", empty_label="Any")
     actor = django_filters.CharFilter(method="filter_actor", label="Changed by (email or name)")
     record = django_filters.CharFilter(method="filter_record", label="Record (e.g. ESC-1042, or an id)")
     changed_after = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="From")
@@ -70,7 +70,10 @@ def entry_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
         label = field_name
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):
-                label = str(model._meta.get_field(field_name).verbose_name)
+                field = model._meta.get_field(field_name)
+                if field.auto_created and not field.concrete:
+                    continue  # a reverse relation, which auditlog lists (empty) on creation
+                label = str(field.verbose_name)
         rows.append((label.capitalize(), _shown(before), _shown(after)))
     return rows
 

@@ -276,3 +276,5 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "users.User", "exclude_fields": ["password", "last_login"]},
     "users.PartnerTeam",
 )
+# Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what an operator needs.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -11,3 +11,8 @@ document.addEventListener("change", (event) => {
   all.indeterminate = checked > 0 && checked < boxes.length;
   form.querySelector("[data-selected-count]").textContent = checked ? `${checked} selected` : "None selected";
 });
+
+// Choosing how many rows a page shows applies at once (the form has a button for when scripts are off).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-submit-on-change]")) event.target.form.requestSubmit();
+});
