@@ -149,7 +149,9 @@ def test_a_bad_filter_is_explained_not_a_crash(client, manager, changes):
     assert "Enter a valid date." in response.content.decode()
 
 
-def test_the_audit_log_pages_and_uses_a_fixed_number_of_queries(client, manager, changes, django_assert_max_num_queries):
+def test_the_audit_log_pages_and_uses_a_fixed_number_of_queries(
+    client, manager, changes, django_assert_max_num_queries
+):
     client.force_login(manager)
     changes(3)
     with django_assert_max_num_queries(12) as small:
