@@ -74,7 +74,9 @@ def entry_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
                 if field.auto_created and not field.concrete:
                     continue  # a reverse relation, which auditlog lists (empty) on creation
                 label = str(field.verbose_name)
-        rows.append((label.capitalize(), _shown(before), _shown(after)))
+        before, after = _shown(before), _shown(after)
+        if before or after:  # a record created with an empty field says nothing about it
+            rows.append((label.capitalize(), before, after))
     return rows
 
 

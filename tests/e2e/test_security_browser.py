@@ -90,6 +90,7 @@ def test_main_pages_run_with_the_csp_and_no_console_errors(page, live_server, br
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         assert not browser_errors, f"{path}: {browser_errors}"
+    screenshot("audit-log")
 
     # Scripts from static files still work: the triage page's "select all" and the per-page chooser.
     page.goto(f"{live_server.url}/escalations/triage/")
