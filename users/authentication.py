@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from escalations.api.throttling import FailedTokenThrottle
 from users.models import ApiToken
 from users.tokens import token_hash
 
@@ -19,14 +20,22 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     keyword = "Token"
 
+    def authenticate(self, request):
+        self.failed_tokens = FailedTokenThrottle()
+        self.request = request  # DRF makes one authenticator per request
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
+        if self.failed_tokens.is_blocked(self.request):
+            raise exceptions.Throttled(self.failed_tokens.wait())
         token = (
             ApiToken.objects.select_related("user").filter(secret_hash=token_hash(key), revoked_at__isnull=True).first()
         )
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This token's user is inactive.")
+        if token is None or not token.user.is_active:
+            self.failed_tokens.record_failure(self.request)
+            raise exceptions.AuthenticationFailed(
+                "Invalid or revoked token." if token is None else "This token's user is inactive."
+            )
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

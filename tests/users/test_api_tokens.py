@@ -222,3 +222,22 @@ def test_session_and_token_calls_of_one_user_share_the_limit(client, requester):
     statuses += [client.get(ESCALATIONS_API).status_code, tokens.get(ESCALATIONS_API).status_code]
 
     assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.usefixtures("low_rates")
+def test_an_address_guessing_tokens_is_slowed_down_even_with_a_valid_token_after(requester):
+    valid = api_token_create(user=requester, name="real")[1]
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+
+    guesses = [token_client_for(guesser, f"edt_guess{n}").get(ESCALATIONS_API).status_code for n in range(3)]
+
+    assert guesses[:2] in ([401, 401], [403, 403]) and guesses[2] == 429
+    blocked = token_client_for(guesser, valid).get(ESCALATIONS_API)
+    assert blocked.status_code == 429 and blocked.json()["code"] == "throttled"
+    # Another address is not affected.
+    assert token_client_for(APIClient(REMOTE_ADDR="198.51.100.7"), valid).get(ESCALATIONS_API).status_code == 200
+
+
+def token_client_for(client: APIClient, raw: str) -> APIClient:
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
