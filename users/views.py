@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from escalations.errors import DomainError
@@ -21,6 +22,7 @@ def profile(request, *, form=None, new_token=None, status=200):
     return render(request, "users/profile.html", context, status=status)
 
 
+@never_cache  # the answer holds the raw token: no browser or proxy may keep a copy
 @require_POST
 def api_token_create(request):
     form = ApiTokenForm(request.POST)
