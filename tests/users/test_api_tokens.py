@@ -3,7 +3,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -190,11 +189,12 @@ def test_api_token_create_command_names_an_unknown_email(db):
 
 
 @pytest.fixture
-def low_rates(settings):
+def low_rates(settings, request):
     settings.API_THROTTLE_RATES = {"user": "3/minute", "anon": "2/minute"}
-    cache.clear()
-    yield
-    cache.clear()
+    # Counters in a cache of this test's own, empty: never flush the shared Redis (it is also the broker).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.name}
+    }
 
 
 @pytest.mark.usefixtures("low_rates")
