@@ -1,8 +1,9 @@
 """One permission matrix for every URL of the project, checked as every role and as a stranger.
 
-`MATRIX` says, for each URL name, the status each role gets for GET and for POST (an empty POST: a permitted
-caller gets past the permission check to the form's validation, a 400, or to the action, a redirect; anyone
-else is refused). The test walks `django.urls.get_resolver()` recursively and fails for any URL pattern
+`MATRIX` says, for each URL name, the status each role gets for GET, for POST and for every other method an API
+view implements (PATCH, DELETE: each API operation). POSTs are empty unless `BODIES` gives a valid body: a
+permitted caller gets past the permission check to the validation (400) or the action (redirect, 200, 201);
+anyone else is refused. The test walks `django.urls.get_resolver()` recursively and fails for any URL pattern
 without an entry, so a new view cannot ship without someone deciding who may use it.
 
 To add a URL: add a line to `MATRIX` (and, if it has a new kind of parameter, to `url_kwargs`). Statuses:
@@ -123,7 +124,11 @@ MATRIX = {
         "POST": row(403, 400, 400, 400, 400, 400),
     },
     "escalations_api:follow": {"GET": API_NOT_OFFERED, "POST": row(403, 200, 200, 200, 200, 200)},
-    "escalations_api:watch": {"GET": API_NOT_OFFERED, "POST": row(403, 400, 200, 200, 200, 200)},
+    "escalations_api:watch": {
+        "GET": API_NOT_OFFERED,
+        "POST": row(403, 400, 200, 200, 200, 200),  # the requester is told their own case is always followed
+        "DELETE": row(403, 400, 200, 200, 200, 200),
+    },
     "healthz": {"GET": row(200, 200, 200, 200, 200, 200), "POST": row(405, 405, 405, 405, 405, 405)},
     "home": {"GET": row(LOGIN, 302, 302, 302, 302, 302), "POST": row(LOGIN, 302, 302, 302, 302, 302)},
     "login": {"GET": row(200, 302, 302, 302, 302, 302), "POST": row(200, 302, 302, 302, 302, 302)},
@@ -156,6 +161,7 @@ MATRIX = {
     "remediations_api:remediation-detail": {
         "GET": row(403, 403, 200, 200, 200, 200),
         "POST": row(403, 403, 405, 405, 405, 405),
+        "PATCH": row(403, 403, 200, 403, 200, 200),  # a specialist edits only what they proposed, while proposed
     },
     "remediations_api:remediation-effectiveness": {
         "GET": row(403, 403, 200, 200, 200, 200),
@@ -176,6 +182,7 @@ MATRIX = {
     "remediations_api:root-cause-detail": {
         "GET": row(403, 403, 200, 200, 200, 200),
         "POST": row(403, 403, 405, 405, 405, 405),
+        "PATCH": row(403, 403, 403, 403, 200, 200),
     },
     "remediations_api:root-cause-list": {
         "GET": row(403, 403, 200, 200, 200, 200),
@@ -301,6 +308,7 @@ def _admin_object_id(name: str, world: World):
 class Route:
     key: str  # the URL name with its namespace ("escalations:detail"), or the route itself when unnamed
     pattern: str
+    api_methods: tuple = ()  # for an API view: every HTTP method it implements (each is an API operation)
 
     @property
     def is_admin(self):
@@ -319,7 +327,14 @@ def all_routes(patterns=None, prefix="", namespace=None):
         elif isinstance(entry, URLPattern):
             pattern = prefix + str(entry.pattern)
             key = (f"{namespace}:{entry.name}" if namespace else entry.name) if entry.name else pattern
-            yield Route(key, pattern)
+            yield Route(key, pattern, api_operations(entry.callback))
+
+
+def api_operations(callback) -> tuple:
+    view_class = getattr(callback, "cls", None)  # DRF's as_view() keeps the APIView class here
+    if view_class is None:
+        return ()
+    return tuple(method.upper() for method in ("get", "post", "put", "patch", "delete") if hasattr(view_class, method))
 
 
 def concrete_path(route: Route, world: World) -> str:
@@ -338,18 +353,20 @@ def concrete_path(route: Route, world: World) -> str:
 
 # Where a service validates input before it checks who is asking, an empty POST stops at the validation (400)
 # for everyone; these URLs get a valid body instead, so the answer shows the permission rule.
-POST_BODIES = {
-    "escalations_api:comments": lambda world: {"body": "An internal thought", "visibility": "internal"},
-    "remediations:transition": lambda world: {"to_status": "accepted"},
-    "remediations:update": lambda world: {"body": "Halfway there"},
-    "remediations:root_cause_create": lambda world: {"name": "Checkout"},
-    "remediations_api:remediation-list": lambda world: {
+BODIES = {
+    ("escalations_api:comments", "POST"): lambda world: {"body": "An internal thought", "visibility": "internal"},
+    ("remediations:transition", "POST"): lambda world: {"to_status": "accepted"},
+    ("remediations:update", "POST"): lambda world: {"body": "Halfway there"},
+    ("remediations:root_cause_create", "POST"): lambda world: {"name": "Checkout"},
+    ("remediations_api:remediation-list", "POST"): lambda world: {
         "title": "Fix it",
         "owner_team": world.remediation.owner_team.slug,
     },
-    "remediations_api:remediation-transition": lambda world: {"to_status": "accepted"},
-    "remediations_api:remediation-updates": lambda world: {"body": "Halfway there"},
-    "remediations_api:root-cause-list": lambda world: {"name": "Checkout"},
+    ("remediations_api:remediation-detail", "PATCH"): lambda world: {"title": "Stop double posting, for good"},
+    ("remediations_api:remediation-transition", "POST"): lambda world: {"to_status": "accepted"},
+    ("remediations_api:remediation-updates", "POST"): lambda world: {"body": "Halfway there"},
+    ("remediations_api:root-cause-list", "POST"): lambda world: {"name": "Checkout"},
+    ("remediations_api:root-cause-detail", "PATCH"): lambda world: {"name": "Invoice rounding errors"},
 }
 
 
@@ -357,14 +374,14 @@ def try_as(client_class, route: Route, path: str, method: str, user, world) -> o
     client = client_class()
     if user is not None:
         client.force_login(user)
-    body = POST_BODIES.get(route.key, lambda world: {})(world)
+    body = BODIES.get((route.key, method), lambda world: {})(world)
     # Each try in a savepoint that is rolled back: a POST that does something (follow, watch, a move) leaves the
     # world as it was for the next role.
     with transaction.atomic():
         if method == "GET":
             response = client.get(path)
         elif route.is_api:
-            response = client.post(path, data=json.dumps(body), content_type="application/json")
+            response = client.generic(method, path, data=json.dumps(body), content_type="application/json")
         else:
             response = client.post(path, body)
         transaction.set_rollback(True)
@@ -449,6 +466,17 @@ def test_every_url_pattern_has_an_entry_in_the_matrix():
 
     assert not missing_entries(ROUTES)
     assert not stale, f"MATRIX has entries for URLs that no longer exist: {stale}"
+
+
+def test_every_api_operation_has_an_entry_in_the_matrix():
+    missing = [
+        f"{method} {route.key!r} (/{route.pattern})"
+        for route in ROUTES
+        for method in route.api_methods
+        if method not in (MATRIX.get(route.key) or {})
+    ]
+
+    assert not missing, "These API operations have no entry in MATRIX:\n  " + "\n  ".join(missing)
 
 
 def test_a_new_url_without_an_entry_is_named_in_the_failure():
