@@ -1,4 +1,7 @@
 import hashlib
+import json
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from io import StringIO
 
@@ -241,3 +244,35 @@ def test_an_address_guessing_tokens_is_slowed_down_even_with_a_valid_token_after
 def token_client_for(client: APIClient, raw: str) -> APIClient:
     client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     return client
+
+
+def test_the_profile_page_uses_a_fixed_number_of_queries(client, requester, django_assert_max_num_queries):
+    client.force_login(requester)
+    api_token_create(user=requester, name="first")
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("profile"))
+    for n in range(15):
+        api_token_create(user=requester, name=f"token {n}")
+    with django_assert_max_num_queries(10) as many:
+        page = client.get(reverse("profile"))
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.content.decode().count("Revoke</button>") == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_works_over_real_http_as_curl_would_send_it(live_server, requester):
+    _token, raw = api_token_create(user=requester, name="curl")
+    request = urllib.request.Request(
+        f"{live_server.url}{ESCALATIONS_API}", headers={"Authorization": f"Token {raw}", "Accept": "application/json"}
+    )
+
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the test's own live server
+        body = json.loads(response.read())
+
+    assert response.status == 200 and body["count"] == 0
+    refused = urllib.request.Request(f"{live_server.url}{ESCALATIONS_API}", headers={"Authorization": "Token edt_x"})
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(refused, timeout=30)  # noqa: S310
+    assert error.value.code in (401, 403)
+    assert json.loads(error.value.read())["code"] == "authentication_failed"
