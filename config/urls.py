@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from config.health import healthz
 from escalations import views as escalation_views
+from users import views as user_views
 
 admin.site.site_header = "Escalation Desk administration"
 admin.site.site_title = "Escalation Desk admin"
@@ -15,7 +16,7 @@ admin.site.site_title = "Escalation Desk admin"
 urlpatterns = [
     path("", escalation_views.home, name="home"),
     path("healthz", login_not_required(healthz), name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", user_views.SignInView.as_view(), name="login"),  # warns before a lockout
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("users.urls")),  # the profile page with personal API tokens; the audit log
     path("escalations/", include("escalations.urls")),

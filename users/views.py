@@ -1,5 +1,7 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -66,3 +68,22 @@ def login_locked_out(request, original_response=None, credentials=None):
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class SignInView(LoginView):
+    """Django's sign-in page, which also warns when the next wrong passwords will lock the address out."""
+
+    redirect_authenticated_user = True
+    WARN_WHEN_LEFT = 2
+
+    def form_invalid(self, form):
+        username = self.request.POST.get("username", "")
+        failures = AxesProxyHandler.get_failures(self.request, {"username": username}) if username else 0
+        attempts_left = settings.AXES_FAILURE_LIMIT - failures
+        if 0 < attempts_left <= self.WARN_WHEN_LEFT:
+            form.add_error(
+                None,
+                f"{attempts_left} more wrong password{'s' if attempts_left > 1 else ''} and signing in is locked "
+                f"for {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} minutes.",
+            )
+        return super().form_invalid(form)

@@ -21,6 +21,17 @@ def test_wrong_passwords_below_the_limit_show_the_usual_error(client, requester)
     assert "Please enter a correct email address and password" in response.content.decode()
 
 
+def test_the_sign_in_page_warns_before_the_lockout(client, requester, settings):
+    settings.AXES_FAILURE_LIMIT = 4
+    first = sign_in(client, requester.email, "wrong").content.decode()
+    second = sign_in(client, requester.email, "wrong").content.decode()
+    third = sign_in(client, requester.email, "wrong").content.decode()
+
+    assert "more wrong password" not in first
+    assert "2 more wrong passwords and signing in is locked for 15 minutes." in second
+    assert "1 more wrong password and signing in is locked for 15 minutes." in third
+
+
 def test_after_the_limit_even_the_right_password_is_refused_with_a_clear_message(client, requester):
     for _ in range(3):
         sign_in(client, requester.email, "wrong")
