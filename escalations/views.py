@@ -1,8 +1,8 @@
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from escalations import selectors, services
 from escalations.case_actions import render_case
@@ -13,6 +13,7 @@ from escalations.lifecycle import OPEN_STATUSES, STATUS_LABELS, Status
 from escalations.models import Account
 from escalations.pages import paginate, query_without_page, show_domain_error
 from escalations.sla.explain import case_clock_views
+from escalations.uploads import attachment_response
 from users.access import role_required, sees_handoffs, works_cases
 
 
@@ -184,6 +185,7 @@ def watch(request, reference):
     return redirect("escalations:detail", reference=escalation.reference)
 
 
+@require_safe
 def attachment_download(request, reference, attachment_id):
     escalation = selectors.escalation_get_for_user(user=request.user, reference=reference)
     attachment = get_object_or_404(
@@ -193,9 +195,7 @@ def attachment_download(request, reference, attachment_id):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is no longer stored.") from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(handle, filename=attachment.original_name)
 
 
 @role_required(sees_handoffs, message="Handoffs are for partner team members and managers.")

@@ -130,3 +130,10 @@ class RemediationFactory(factory.django.DjangoModelFactory):
 
     title = factory.Faker("sentence", nb_words=5)
     owner_team = factory.SubFactory(PartnerTeamFactory)
+
+
+def api_token_for(user, name: str = "Test token") -> str:
+    """A personal API token for `user`, made as the profile page makes one; returns the raw value."""
+    from users.services import api_token_create
+
+    return api_token_create(user=user, name=name)[1]

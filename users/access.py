@@ -26,3 +26,7 @@ def works_cases(user) -> bool:
 
 def sees_handoffs(user) -> bool:
     return user.role == user.Role.PARTNER or user.is_manager
+
+
+def is_manager(user) -> bool:
+    return user.is_manager

@@ -20,6 +20,8 @@ def navigation(request):
     elif user.role == user.Role.PARTNER:
         links.append(("What my team owes", reverse("remediations:owed")))
     links.append(("Outbox" if user.is_manager else "My email", reverse("escalations:outbox")))
+    if user.is_manager:
+        links.append(("Audit log", reverse("audit_log")))
     if user.is_staff:
         links.append(("Admin", reverse("admin:index")))
     current = request.path

@@ -1,10 +1,14 @@
-"""Changes people make to their own account."""
+"""Changes people make to their own account: the email signature and personal API tokens."""
 
 from django.db import transaction
+from django.utils import timezone
 
-from escalations.errors import InvalidInput
+from escalations.errors import InvalidInput, PermissionDenied
+from users.models import ApiToken, User
+from users.tokens import new_raw_token, token_hash, visible_prefix
 
 SIGNATURE_MAX_LENGTH = 1000
+MAX_ACTIVE_TOKENS = 20
 
 
 @transaction.atomic
@@ -16,3 +20,36 @@ def user_set_email_signature(*, acting_user, signature: str):
     acting_user.email_signature = signature
     acting_user.save(update_fields=["email_signature"])
     return acting_user
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for `user` and return it with its raw value, which is never stored and cannot be shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the token a name, so you can tell it apart later.", field="name")
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise InvalidInput("Keep the name under 80 characters.", field="name")
+    if not user.is_active:
+        raise PermissionDenied("An inactive user cannot have API tokens.")
+    # Lock the user's row so two concurrent requests cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise InvalidInput(
+            f"You already have {MAX_ACTIVE_TOKENS} active tokens. Revoke one you no longer use first.", field="name"
+        )
+    raw = new_raw_token()
+    token = ApiToken.objects.create(user=user, name=name, prefix=visible_prefix(raw), secret_hash=token_hash(raw))
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, acting_user: User, token_id: int) -> ApiToken:
+    """Revoke one of `acting_user`'s own tokens; from then on it authenticates nothing. Revoking twice is harmless."""
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=acting_user).first()
+    if token is None:
+        raise InvalidInput("There is no such token among yours.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,5 +1,6 @@
 """Settings shared by every environment; every value can be set from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -27,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -143,7 +143,7 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "users.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -235,3 +235,68 @@ INBOUND_IMAP_TIMEOUT_SECONDS = env.int("INBOUND_IMAP_TIMEOUT_SECONDS", default=3
 # API and outbound webhooks (issue 8, API half)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
+# Security (issue 8): API tokens and throttling, CSP, login lockout, audit log.
+INSTALLED_APPS += ["csp", "axes", "auditlog"]
+# The auditlog middleware records the signed-in user as the actor of every change; axes (last, as its docs ask)
+# turns a lockout into the lockout page.
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+if REDIS_URL:
+    # Throttle counters (and anything else cached) must be shared by every web process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "escalations.api.throttling.PerUserRateThrottle",
+    "escalations.api.throttling.AnonymousRateThrottle",
+]
+API_THROTTLE_RATES = {
+    "user": env("API_THROTTLE_USER", default="600/minute"),
+    "anon": env("API_THROTTLE_ANON", default="60/minute"),
+}
+
+# Content-Security-Policy (django-csp 4): scripts only from our own origin — no inline code, no eval.
+# Styles allow inline `style` attributes (Pico's layout helpers, Swagger UI and Chart.js set them); styles
+# cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one email from one address, that
+# pair is locked out for AXES_COOLOFF_TIME; an admin unlocks it by deleting the attempt in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "users.authentication.lockout_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "users.views.login_locked_out"
+
+# Audit log (django-auditlog): who changed what, when, before/after, for managers at /audit/.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    # SLA bookkeeping that the sweep moves on its own is left out; the timeline explains those.
+    {"model": "escalations.Escalation", "exclude_fields": ["next_sla_check_at", "sla_due_at", "updated_at", "version"]},
+    "escalations.SLAPolicy",
+    "escalations.BusinessCalendar",
+    "remediations.Remediation",
+    {"model": "users.User", "exclude_fields": ["password", "last_login"]},
+    "users.PartnerTeam",
+)
+# Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what an operator needs.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -23,7 +23,7 @@ from escalations.models import (
 )
 from escalations.notifications import outbox_enqueue
 from escalations.sla import engine as sla
-from escalations.uploads import validate_uploads
+from escalations.uploads import safe_content_type, validate_uploads
 from escalations.webhooks import events as webhook_events
 
 REFERENCE_SEQUENCE = "escalation"
@@ -79,7 +79,7 @@ def attachments_store(*, escalation: Escalation, event: EscalationEvent, files, 
             event=event,
             uploaded_by=acting_user,
             original_name=PurePath(uploaded.name).name[:255],
-            content_type=(getattr(uploaded, "content_type", "") or "")[:120],
+            content_type=safe_content_type(uploaded.name),
             size=uploaded.size,
             created_at=event.created_at,
         )

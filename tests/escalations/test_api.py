@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from escalations import services
@@ -126,8 +125,7 @@ def test_filing_returns_the_new_case_with_a_suggested_priority_and_one_acknowled
 
 
 def test_token_authentication_files_and_reads(api, requester, filing):
-    token = Token.objects.create(user=requester)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_token_for(requester)}")
 
     filed = api.post(LIST_URL, filing, format="json")
     listed = api.get(LIST_URL)
@@ -625,7 +623,7 @@ def test_schema_is_served_to_signed_in_callers(as_requester):
 def test_schema_is_served_to_token_clients_and_not_to_strangers(api, requester):
     assert api.get("/api/schema/").status_code in (401, 403)
 
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=requester).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_token_for(requester)}")
     assert api.get("/api/schema/").status_code == 200
 
 

@@ -15,6 +15,7 @@ SAMPLE_PARAMETERS = {
     "<int:attachment_id>": "1",
     "<str:attachment_id>": "1",
     "<int:handoff_id>": "1",
+    "<int:token_id>": "1",
     "<int:pk>": "1",
 }
 

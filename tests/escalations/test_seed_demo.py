@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from escalations.lifecycle import ALLOWED_TRANSITIONS, Status, is_allowed
@@ -83,7 +84,8 @@ class TestSeededWorld:
         for email, (display_name, role) in DEMO_LOGINS.items():
             user = User.objects.get(email=email)
             assert (user.display_name, user.role) == (display_name, role)
-            assert client.login(email=email, password="demo-password"), email
+            response = client.post(reverse("login"), {"username": email, "password": "demo-password"})
+            assert response.status_code == 302 and "_auth_user_id" in client.session, email
             client.logout()
 
     def test_admin_is_staff_and_superuser_and_partner_belongs_to_billing_platform(self):

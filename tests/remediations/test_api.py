@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from escalations.models import EscalationEvent
@@ -66,7 +65,7 @@ def test_case_workers_list_every_remediation(api, specialist, remediation, forei
 
 def test_a_token_works_as_well_as_a_session(partner, remediation):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_token_for(partner)}")
     assert client.get(f"{LIST}{remediation.pk}/").status_code == 200
 
 

@@ -24,5 +24,5 @@ def test_an_unknown_or_inactive_user_gets_no_token(db, specialist):
     specialist.save()
 
     for email in ("nobody@example.com", specialist.email):
-        with pytest.raises(CommandError, match="No active user"):
+        with pytest.raises(CommandError, match="No user with the email|inactive user cannot"):
             call_command("api_token_create", email, stdout=StringIO())
