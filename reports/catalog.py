@@ -3,8 +3,11 @@
 The pages, CSV downloads, the API and the index all read this one list.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from django.db import connection, transaction
 
 from reports import access, selectors
 from reports.filters import ReportFilters
@@ -20,6 +23,24 @@ class ReportSpec:
     build: Callable[[ReportFilters, object], Report]
     denied_message: str = "Reports are for specialists and managers."
     uses_weeks: bool = False
+
+    def run(self, filters: ReportFilters, user) -> Report:
+        with report_queries():
+            return self.build(filters, user)
+
+
+@contextmanager
+def report_queries() -> Iterator[None]:
+    """Run report queries without PostgreSQL's JIT compiler: their cost estimates are large enough to trigger it,
+    and at a million cases it spent up to 2.8 s compiling a query that then ran in 0.2 s. Read-only, so the
+    transaction that scopes the setting (`SET LOCAL`) changes nothing else."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 REPORTS = [

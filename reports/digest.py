@@ -24,6 +24,7 @@ from escalations.notifications import outbox_enqueue
 from remediations.lifecycle import OPEN_STATUSES as REMEDIATION_OPEN_STATUSES
 from remediations.models import Remediation
 from reports import selectors
+from reports.catalog import report_queries
 from reports.filters import ReportFilters
 from reports.models import ManagerDigest
 from users.models import User, UserRole
@@ -101,7 +102,8 @@ def manager_digests_send(*, now: datetime | None = None) -> DigestResult:
     manager_ids = managers_due(week_of)
     if not manager_ids:
         return result
-    context = digest_context(week_of=week_of, now=now)
+    with report_queries():
+        context = digest_context(week_of=week_of, now=now)
     for manager_id in manager_ids:
         result.looked_at += 1
         try:

@@ -596,19 +596,28 @@ def top_drivers(filters: ReportFilters) -> Report:
         default=Value(1.0),
         output_field=FloatField(),
     )
-    resolution_minutes = Q(sla_clocks__kind=SLAClock.Kind.RESOLUTION)
-    pain = F("sla_clocks__business_minutes_used") * weight / 60.0
+    # Business minutes to resolution per case, summed over its resolution clocks (one per reopen): a correlated
+    # sum on the (escalation, kind) index, so no join multiplies the cases.
+    resolution_minutes = Subquery(
+        SLAClock.objects.filter(escalation=OuterRef("pk"), kind=SLAClock.Kind.RESOLUTION)
+        .order_by()
+        .values("escalation")
+        .annotate(total=Sum("business_minutes_used"))
+        .values("total"),
+        output_field=FloatField(),
+    )
     rows = list(
         Escalation.objects.filter(root_cause__isnull=False, filed_at__gte=previous.period_start)
         .filter(filed_at__lt=filters.period_end)
         .filter(filters.escalation_q())
+        .annotate(case_pain=Coalesce(resolution_minutes, 0.0) * weight / 60.0)
         .order_by()
         .values("root_cause", "root_cause__name", "root_cause__parent__name")
         .annotate(
-            count=Count("pk", distinct=True, filter=current_q),
-            previous_count=Count("pk", distinct=True, filter=previous_q),
-            pain=Coalesce(Sum(pain, filter=current_q & resolution_minutes, output_field=FloatField()), 0.0),
-            previous_pain=Coalesce(Sum(pain, filter=previous_q & resolution_minutes, output_field=FloatField()), 0.0),
+            count=Count("pk", filter=current_q),
+            previous_count=Count("pk", filter=previous_q),
+            pain=Coalesce(Sum("case_pain", filter=current_q, output_field=FloatField()), 0.0),
+            previous_pain=Coalesce(Sum("case_pain", filter=previous_q, output_field=FloatField()), 0.0),
         )
     )
     for row in rows:

@@ -44,7 +44,7 @@ def report(request, slug: str):
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     filters = form.report_filters()
-    context.update(filters=filters, report=spec.build(filters, request.user))
+    context.update(filters=filters, report=spec.run(filters, request.user))
     if spec.slug == "sla-attainment":
         page = paginate(request, selectors.sla_breaches(filters))
         context.update(
@@ -86,7 +86,7 @@ def report_csv(request, slug: str, table_key: str):
         table = Table(BREACHES, "Breaches", selectors.BREACH_COLUMNS, [])
         rows = (selectors.breach_row(clock) for clock in selectors.sla_breaches(filters).iterator(chunk_size=2000))
     else:
-        table = spec.build(filters, request.user).table(table_key)
+        table = spec.run(filters, request.user).table(table_key)
         if table is None:
             raise Http404("No such table in this report.")
         rows = table.rows

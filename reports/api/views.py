@@ -59,7 +59,7 @@ class ReportView(APIView):
         if not form.is_valid():
             raise exceptions.ValidationError({field: list(messages) for field, messages in form.errors.items()})
         filters = form.report_filters()
-        built = spec.build(filters, request.user)
+        built = spec.run(filters, request.user)
         body = {
             "report": spec.slug,
             "title": spec.title,

@@ -15,6 +15,8 @@ SAMPLE_PARAMETERS = {
     "<str:attachment_id>": "1",
     "<int:handoff_id>": "1",
     "<int:pk>": "1",
+    "<slug:slug>": "sla-attainment",  # reports
+    "<slug:table_key>": "by_clock",
 }
 
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             best_selector = best_api = float("inf")
             for _ in range(repeat):
                 started = time.perf_counter()
-                spec.build(filters, manager)
+                spec.run(filters, manager)
                 best_selector = min(best_selector, time.perf_counter() - started)
                 started = time.perf_counter()
                 with CaptureQueriesContext(connection) as captured:
