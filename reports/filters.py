@@ -136,11 +136,15 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, data=None, *, teams=None, today: date | None = None, **kwargs):
         self.today = today or timezone.localdate()
-        if data is not None and not data.get("start") and not data.get("end"):
-            # Show the default range in the date fields rather than empty ones.
+        if data is not None:
+            # Show the defaults in the fields (the range, the weeks compared) rather than empty or first choices.
             data = data.copy()
-            start, end = default_range(self.today)
-            data["start"], data["end"] = start.isoformat(), end.isoformat()
+            if not (data.get("start") or data.get("end")):
+                start, end = default_range(self.today)
+                data["start"], data["end"] = start.isoformat(), end.isoformat()
+            default_weeks = settings.REMEDIATION_EFFECTIVENESS_WEEKS
+            if not data.get("weeks") and default_weeks in dict(WEEK_CHOICES):
+                data["weeks"] = str(default_weeks)
         super().__init__(data, **kwargs)
         if teams is not None:
             self.fields["team"].queryset = teams

@@ -15,6 +15,10 @@ class Column:
     kind: str = "text"  # text, count, percent, hours, rate, date, datetime, link
 
     @property
+    def is_date(self) -> bool:
+        return self.kind in {"date", "datetime"}
+
+    @property
     def is_numeric(self) -> bool:
         return self.kind in {"count", "percent", "hours", "rate"}
 
