@@ -18,6 +18,8 @@ from users.models import PartnerTeam, User, UserRole
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 731
+# Far enough for any real history, and far from the calendar's ends (the previous period reaches back further).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 WEEK_CHOICES = [(4, "4 weeks"), (8, "8 weeks"), (12, "12 weeks")]
 
 
@@ -153,11 +155,12 @@ class ReportFilterForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        default_start, default_end = default_range(self.today)
-        end = cleaned.get("end") or (
-            cleaned["start"] + timedelta(days=DEFAULT_DAYS - 1) if cleaned.get("start") else default_end
-        )
-        start = cleaned.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        given = [cleaned.get("start"), cleaned.get("end")]
+        if any(day and not EARLIEST <= day <= LATEST for day in given):
+            self.add_error("start", f"Choose dates between {EARLIEST:%d %b %Y} and {LATEST:%d %b %Y}.")
+            return cleaned
+        end = given[1] or (given[0] + timedelta(days=DEFAULT_DAYS - 1) if given[0] else default_range(self.today)[1])
+        start = given[0] or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             self.add_error("end", "The end of the range must be on or after its start.")
         elif (end - start).days + 1 > MAX_DAYS:

@@ -113,6 +113,10 @@ def test_bad_filters_are_refused_with_a_message(client, manager, world):
     assert page(client, "volume-backlog", start="not-a-date").status_code == 400
     too_long = page(client, "volume-backlog", start="2020-01-01", end="2026-03-01")
     assert "at most 731 days" in too_long.content.decode()
+    for far in ({"start": "0001-01-02"}, {"end": "9999-12-31"}):
+        refused = client.get(reverse("reports_api:report", args=["top-drivers"]), far)
+        assert refused.status_code == 400
+        assert refused.json()["fields"]["start"] == ["Choose dates between 01 Jan 2000 and 31 Dec 2099."]
 
 
 def test_default_range_is_the_last_90_days(client, manager, world):
