@@ -103,6 +103,7 @@ def percentiles(queryset: QuerySet, *, value: str, group: str, percents=(50, 90)
     ranked = (
         valued.annotate(position=Window(RowNumber(), partition_by=[F(group)], order_by=[F(value).asc(), F("pk").asc()]))
         .filter(position__in=ranks)
+        .order_by()
         .values_list(group, "position", value)
     )
     for key, position, number in ranked:
@@ -384,6 +385,7 @@ def _time_in_status(filters: ReportFilters, now: datetime) -> list[dict]:
                 Lead("created_at"), partition_by=[F("escalation_id")], order_by=[F("created_at").asc(), F("pk").asc()]
             ),
         )
+        .order_by()  # the model orders by time; the window orders its own partitions
         .values("escalation_id", "status_name", "created_at", "ends_at")
     )
     inner_sql, params = events.query.sql_with_params()
