@@ -46,4 +46,9 @@ app.conf.beat_schedule = {
         "task": "remediations.tasks.remediation_digests_send",
         "schedule": crontab(day_of_week="mon", hour=7, minute=30),
     },
+    # Reports: each manager's weekly digest (a re-run sends nothing twice).
+    "reports-manager-digest": {
+        "task": "reports.tasks.manager_digests_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+    },
 }

@@ -22,8 +22,10 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("remediations/", include("remediations.urls")),
     path("mail/", include("escalations.mail.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("escalations.api.urls")),
     path("api/v1/", include("remediations.api.urls")),  # remediations/ and root-causes/
+    path("api/v1/", include("reports.api.urls")),  # reports/<report>/
     # The schema is for signed-in callers, by session or token; the docs page is for people signed in to
     # the site (others go to the login page) and loads Swagger UI from our own static files. The split view
     # serves its start-up code as a script file (`?script`), so the Content-Security-Policy needs no inline script.

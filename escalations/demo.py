@@ -24,6 +24,8 @@ from django.utils import timezone
 from escalations.lifecycle import ALLOWED_TRANSITIONS, OPEN_STATUSES, Status, is_allowed
 from escalations.models import Account, Category, Escalation, EscalationEvent, EscalationWatcher, Handoff
 from escalations.services import reference_allocate
+from escalations.sla import engine
+from escalations.sla.backfill import _mark_past_thresholds as mark_past_thresholds
 from escalations.sla.backfill import sla_backfill
 from remediations.models import Remediation, RootCause
 from users.models import PartnerMembership, PartnerTeam, User, UserRole
@@ -868,9 +870,24 @@ def demo_seed(
         result.escalations_by_status = _escalations_generate(world, count=escalation_count, seed=seed)
         progress("Starting SLA clocks from each case's history…")
         sla_backfill(escalations=Escalation.objects.filter(account__in=world.accounts), now=now)
+        _handoff_clocks_backfill(handoffs=Handoff.objects.filter(escalation__account__in=world.accounts), now=now)
     counts_after = _row_counts()
     result.created = {name: counts_after[name] - counts_before[name] for name in counts_after}
     return result
+
+
+def _handoff_clocks_backfill(*, handoffs, now: datetime) -> None:
+    """Give the demo handoffs the response clocks the engine starts and stops (reports need their outcomes)."""
+    touched = {}
+    for handoff in handoffs.filter(sla_clocks__isnull=True).select_related("escalation__account", "partner_team"):
+        if engine.on_handoff_requested(handoff, handoff.created_at) is None:
+            continue
+        if handoff.responded_at and handoff.responded_at <= now:
+            engine.on_handoff_responded(handoff, handoff.responded_at)
+        touched[handoff.escalation_id] = handoff.escalation
+    for case in touched.values():
+        mark_past_thresholds(case, now)
+        engine.refresh(case, now)
 
 
 def _all_people() -> list[DemoPerson]:

@@ -266,6 +266,12 @@ class Escalation(models.Model):
                 name="escalation_finished_closed_idx",
                 condition=Q(status__in=[Status.RESOLVED.value, Status.CLOSED.value]),
             ),
+            # Reports: escalations per root cause around a remediation's shipping date.
+            models.Index(
+                fields=["root_cause", "filed_at"],
+                name="escalation_root_cause_idx",
+                condition=Q(root_cause__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -329,7 +335,11 @@ class EscalationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["escalation", "created_at"], name="event_timeline_idx")]
+        indexes = [
+            models.Index(fields=["escalation", "created_at"], name="event_timeline_idx"),
+            # Reports: status changes (resolutions, reopens) in a date range.
+            models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
             models.CheckConstraint(condition=Q(visibility__in=["internal", "shared"]), name="event_visibility_valid"),
@@ -377,6 +387,8 @@ class Handoff(models.Model):
                 name="handoff_open_idx",
                 condition=Q(status__in=["requested", "acknowledged"]),
             ),
+            # Reports: handoffs asked in a date range.
+            models.Index(fields=["created_at"], name="handoff_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,6 +19,8 @@ def navigation(request):
         links.append(("Root causes", reverse("remediations:root_causes")))
     elif user.role == user.Role.PARTNER:
         links.append(("What my team owes", reverse("remediations:owed")))
+    if user.works_cases or user.role == user.Role.PARTNER:
+        links.append(("Reports", reverse("reports:index")))
     links.append(("Outbox" if user.is_manager else "My email", reverse("escalations:outbox")))
     if user.is_manager:
         links.append(("Audit log", reverse("audit_log")))

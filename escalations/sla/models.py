@@ -178,6 +178,21 @@ class SLAClock(models.Model):
         indexes = [
             models.Index(fields=["escalation", "kind"], name="sla_clock_case_idx"),
             models.Index(fields=["kind", "outcome", "stopped_at"], name="sla_clock_outcome_idx"),
+            # Reports: clocks decided in a date range (met when they stopped, breached when they passed due), and
+            # handoff clocks started in one.
+            models.Index(
+                fields=["stopped_at"],
+                name="sla_clock_stopped_idx",
+                condition=Q(stopped_at__isnull=False),
+                include=["kind", "outcome", "escalation", "business_minutes_used", "breached_at"],
+            ),
+            models.Index(
+                fields=["breached_at"],
+                name="sla_clock_breached_idx",
+                condition=Q(breached_at__isnull=False),
+                include=["kind", "outcome", "escalation", "stopped_at"],
+            ),
+            models.Index(fields=["kind", "started_at"], name="sla_clock_started_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

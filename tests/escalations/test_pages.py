@@ -17,6 +17,8 @@ SAMPLE_PARAMETERS = {
     "<int:handoff_id>": "1",
     "<int:token_id>": "1",
     "<int:pk>": "1",
+    "<slug:slug>": "sla-attainment",  # reports
+    "<slug:table_key>": "by_clock",
 }
 
 
