@@ -56,6 +56,10 @@ def case_forms(escalation, user, *, template_slug: str = "", bound: dict | None 
     built["handoff"] = forms.HandoffForm()
     for name, form in bound.items():
         built[name] = form
+    for name, form in built.items():
+        if name != "comment":
+            # One page holds every action form: ids like `email-body` keep each label pointing at its own field.
+            form.auto_id = f"{name}-%s"
     return built
 
 

@@ -1,5 +1,6 @@
 """Working a case through its page: each action's form, what it leaves on the timeline, and who may use it."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -101,6 +102,15 @@ def test_a_case_in_progress_offers_resolution_and_the_moves_it_can_take(as_speci
     assert f'action="{url(working_case, "triage/")}"' not in page
     status_choices = [value for value, _ in response.context["forms"]["status"].fields["to_status"].choices]
     assert status_choices == ["waiting_on_partner", "waiting_on_user"]
+
+
+def test_every_field_on_the_case_page_has_an_id_of_its_own(as_specialist, working_case):
+    """Labels point at their own field: the email's Message and the comment box are not both `id_body`."""
+    html = as_specialist.get(f"/escalations/{working_case.reference}/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    duplicated = sorted({element_id for element_id in ids if ids.count(element_id) > 1})
+    assert duplicated == []
+    assert 'for="email-body"' in html and 'id="email-body"' in html
 
 
 def test_the_requester_sees_no_case_actions(client, requester, new_case):
