@@ -5,6 +5,7 @@ we stored. What matches no case, and what is malformed, too big or carries a dan
 unmatched queue for a specialist, who attaches it to a case, files a new escalation from it, or dismisses it.
 """
 
+import io
 import logging
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -46,10 +47,11 @@ class Receipt:
     is_duplicate: bool
 
 
-class _MailUpload:
-    """A parsed attachment seen through the shape `upload_problem` checks (a name and a size)."""
+class _MailUpload(io.BytesIO):
+    """A parsed attachment seen as the uploaded file `upload_problem` checks: a name, a size and its content."""
 
     def __init__(self, attachment: ParsedAttachment):
+        super().__init__(attachment.content)
         self.name, self.size = attachment.name, attachment.size
 
 

@@ -219,11 +219,9 @@ def test_api_errors_have_the_project_shape(client, manager, world):
 
 
 def test_api_works_with_a_token(client, manager, world):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=manager)
+    token = factories.api_token_for(manager)
     response = client.get(
-        reverse("reports_api:report", args=["top-drivers"]), RANGE, HTTP_AUTHORIZATION=f"Token {token.key}"
+        reverse("reports_api:report", args=["top-drivers"]), RANGE, HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 200
     assert response.json()["tables"]["by_count"]["rows"][0]["count"] == 2
