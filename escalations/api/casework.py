@@ -248,7 +248,7 @@ class CommunicationsView(APIView):
     def get(self, request, reference):
         escalation = _case(request, reference)
         communications = Communication.objects.filter(escalation=escalation).select_related(
-            "template", "created_by", "outbox_message"
+            "template", "created_by", "outbox_message", "escalation"
         )
         return Response(
             serializers.CommunicationSerializer(communications.order_by("created_at", "pk"), many=True).data
@@ -256,7 +256,9 @@ class CommunicationsView(APIView):
 
 
 def _communication_response(communication) -> Response:
-    fresh = Communication.objects.select_related("template", "created_by", "outbox_message").get(pk=communication.pk)
+    fresh = Communication.objects.select_related("template", "created_by", "outbox_message", "escalation").get(
+        pk=communication.pk
+    )
     return Response(serializers.CommunicationSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from escalations import selectors
 from escalations.api.serializers import EscalationSummarySerializer
 from escalations.lifecycle import STATUS_LABELS, Status
+from escalations.mail.addresses import reply_address
 from escalations.models import Category, Communication, CommunicationTemplate, Escalation, Handoff
 from remediations.api.schema import NamedChoiceField
 from remediations.models import RootCause
@@ -136,6 +137,9 @@ class CommunicationSerializer(serializers.ModelSerializer):
     delivery_status = serializers.SerializerMethodField(
         help_text="For an email: pending, sending, sent or failed (the outbox). Null for a call."
     )
+    reply_to = serializers.SerializerMethodField(
+        help_text="For an email we sent: the address the customer's replies come back to (it identifies the case)."
+    )
 
     class Meta:
         model = Communication
@@ -150,10 +154,18 @@ class CommunicationSerializer(serializers.ModelSerializer):
             "call_outcome",
             "duration_minutes",
             "delivery_status",
+            "message_id",
+            "reply_to",
             "created_by",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_reply_to(self, communication) -> str | None:
+        outbound_email = (Communication.Channel.EMAIL, Communication.Direction.OUTBOUND)
+        if (communication.channel, communication.direction) != outbound_email:
+            return None
+        return reply_address(communication.escalation.reference)
 
     def get_delivery_status(self, communication) -> str | None:
         message = communication.outbox_message

@@ -317,6 +317,10 @@ def test_email_the_customer_from_a_template(
     assert body["delivery_status"] in {"sent", "pending"}
     message = OutboxMessage.objects.get(communication__pk=body["id"])
     assert (message.recipient, message.subject) == ("gina@initech.example", body["subject"])
+    # The API tells a script where the customer's reply will come back, as the case page does.
+    assert body["reply_to"] == message.headers["Reply-To"]
+    assert body["reply_to"].startswith(f"escalations+{working_case.reference}.")
+    assert body["message_id"] == message.headers["Message-ID"]
     working_case.refresh_from_db()
     assert working_case.first_response_at is not None
 
