@@ -2,7 +2,8 @@
 
 To measure another page or endpoint, add one line to `PROBES`. A path may name the seeded fixtures in braces:
 `{category}` (a product area slug), `{account}` (an acct_ id with open cases), `{timeline_case}` (the case
-with a 50-event timeline), `{requester_case}` (a case the benchmark requester filed).
+with a 50-event timeline), `{requester_case}` (a case the benchmark requester filed), `{report_start}` and
+`{report_end}` (the 90 days ending on the day the newest seeded case was filed).
 """
 
 from collections.abc import Callable
@@ -56,6 +57,20 @@ PROBES: list[Probe] = [
     Probe("API list", "/api/v1/escalations/?priority=P2"),
     Probe("intake (form POST)", "/escalations/new/", REQUESTER, 100, "POST", form=_intake_form, expect_status=(302,)),
     Probe("intake (API POST)", "/api/v1/escalations/", REQUESTER, 100, "POST", json=_intake_json, expect_status=(201,)),
-    # Reports (issue 7), one line each, e.g.:
-    # Probe("report: SLA attainment, 90 days", "/api/v1/reports/sla-attainment/?days=90", MANAGER, 1000),
+    # Reports (issue 7) through the API, as a manager, over the last 90 days of the seeded history; goal 1 s.
+    *(
+        Probe(
+            f"report: {name}, 90 days",
+            f"/api/v1/reports/{slug}/?start={{report_start}}&end={{report_end}}",
+            MANAGER,
+            1000,
+        )
+        for slug, name in (
+            ("sla-attainment", "SLA attainment"),
+            ("volume-backlog", "volume and backlog"),
+            ("top-drivers", "top drivers"),
+            ("partner-accountability", "partner accountability"),
+            ("remediation-impact", "remediation impact"),
+        )
+    ),
 ]

@@ -1,5 +1,6 @@
 """Seed a large, plausible history for the benchmark: accounts, people, teams, cases with timelines, handoffs,
-watchers and SLA clocks (stopped ones with their outcomes, running ones with their due times).
+watchers and SLA clocks (stopped ones with their outcomes, running ones with their due times), the partner teams'
+response clocks of answered handoffs, and remediations on the root causes (what the reports count).
 
 Everything the seed makes hangs off its own accounts (`acct_bench…`) and people (`…@bench.example`), so a
 database is recognised as seeded, and the benchmark refuses a database holding anything else. The shape is
@@ -27,7 +28,7 @@ from escalations.models import (
 from escalations.services import reference_allocate
 from escalations.sla import engine
 from escalations.sla.models import SLAClock
-from remediations.models import RootCause
+from remediations.models import Remediation, RootCause
 from users.models import PartnerMembership, PartnerTeam, User, UserRole
 
 ACCOUNT_PREFIX = "acct_bench"
@@ -44,6 +45,7 @@ TEAMS = 12
 MEMBERS_PER_TEAM = 3
 CATEGORIES = 24
 AREAS, DRIVERS_PER_AREA = 6, 5
+HANDOFF_TARGET_MINUTES = 8 * 60
 
 PRIORITIES = ("P1", "P2", "P2", "P3", "P3", "P3", "P3", "P3", "P4", "P4")
 TIERS = (Account.Tier.STRATEGIC, Account.Tier.ENTERPRISE, Account.Tier.BUSINESS, Account.Tier.BUSINESS,
@@ -173,6 +175,8 @@ class SeedResult:
     events: int = 0
     clocks: int = 0
     handoffs: int = 0
+    handoff_clocks: int = 0
+    remediations: int = 0
     watchers: int = 0
     accounts: int = 0
     users: int = 0
@@ -208,16 +212,41 @@ def seed(*, size: int, random_seed: int = 1, log=print) -> SeedResult:
             index_started = time.perf_counter()
             log("  rebuilding indexes and foreign keys …")
         result.index_seconds = time.perf_counter() - index_started
+        _report_rows(now=now, result=result, log=log)
     result.seconds = time.perf_counter() - started
     vacuum_started = time.perf_counter()
     # What autovacuum would do soon after a bulk load: planner statistics and the visibility map (VACUUM cannot run
     # inside a transaction, e.g. in a test; ANALYZE alone can).
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
-        for model in (Account, User, *models):
+        for model in (Account, User, *models, Remediation):
             cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     result.vacuum_seconds = time.perf_counter() - vacuum_started
     return result
+
+
+def seed_missing(*, log=print) -> SeedResult:
+    """On a database seeded by an earlier version of the seeder (`bench --reuse`), add what the reports count and
+    that version did not write: handoff clocks and remediations. Adds nothing to a database that has them."""
+    result = SeedResult()
+    with transaction.atomic():
+        _report_rows(now=seeded_until() + timedelta(minutes=61), result=result, log=log)
+    if result.handoff_clocks or result.remediations:
+        with connection.cursor() as cursor:
+            for model in (SLAClock, Remediation):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return result
+
+
+def seeded_until():
+    """When the newest seeded case was filed (the case with the long timeline is the last one): the end of the
+    seeded history, whatever was filed through the benchmark's own requests since."""
+    return (
+        Escalation.objects.filter(account__external_id=TIMELINE_ACCOUNT)
+        .order_by("pk")
+        .values_list("filed_at", flat=True)
+        .first()
+    )
 
 
 def bench_accounts():
@@ -578,3 +607,78 @@ def _case_children(
         watcher = rng.choice(cast.requesters)
         if watcher != requester:
             watchers.append((pk, watcher, filed_at + timedelta(hours=1)))
+
+
+def _report_rows(*, now, result: SeedResult, log) -> None:
+    """What the reports read beyond the cases and their own clocks, each skipped if already there."""
+    if not SLAClock.objects.filter(kind=SLAClock.Kind.HANDOFF).exists():
+        result.handoff_clocks = _handoff_clocks()
+        log(f"  {result.handoff_clocks:,} handoff clocks")
+    if not Remediation.objects.filter(owner_team__slug__startswith="bench-team-").exists():
+        result.remediations = _remediations(now=now)
+        log(f"  {result.remediations:,} remediations")
+
+
+def _handoff_clocks() -> int:
+    """The partner team's response clock of every handoff that was answered or acknowledged, stopped when it was,
+    in the case's calendar: met, or breached past the 8-hour target (about 4 in 10), in one INSERT … SELECT.
+
+    Handoffs still waiting get no clock: a running one would be swept, and the sweep is measured on the cases'
+    own clocks only.
+    """
+    quote = connection.ops.quote_name
+    clocks, handoffs = quote(SLAClock._meta.db_table), quote(Handoff._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {clocks} (escalation_id, kind, handoff_id, policy_id, calendar_id, target_minutes, started_at,
+                used_minutes_before_pause, running_since, due_at, breached_at, stopped_at, outcome,
+                business_minutes_used, wall_minutes_used)
+            SELECT h.escalation_id, %(kind)s, h.id, NULL, c.calendar_id, %(target)s, h.created_at, 0, NULL, NULL,
+                CASE WHEN used.minutes > %(target)s THEN h.created_at + interval '8 hours' END, h.responded_at,
+                CASE WHEN used.minutes > %(target)s THEN 'breached' ELSE 'met' END, used.minutes,
+                EXTRACT(EPOCH FROM h.responded_at - h.created_at) / 60
+            FROM {handoffs} h
+            JOIN {clocks} c ON c.escalation_id = h.escalation_id AND c.kind = 'resolution'
+            CROSS JOIN LATERAL (SELECT (60 + (h.id * 37) %% 700)::float AS minutes) used
+            WHERE h.responded_at IS NOT NULL
+            """,
+            {"kind": SLAClock.Kind.HANDOFF.value, "target": HANDOFF_TARGET_MINUTES},
+        )
+        return cursor.rowcount
+
+
+def _remediations(*, now) -> int:
+    """Two remediations per driver, owned by the partner teams: one shipped (or verified) in the last half year,
+    one still open (due in the past for some, so some are overdue)."""
+    teams = list(PartnerTeam.objects.filter(slug__startswith="bench-team-").order_by("pk"))
+    drivers = list(RootCause.objects.filter(slug__startswith="bench-driver-", parent__isnull=False).order_by("pk"))
+    rows, causes = [], []
+    for n, driver in enumerate(drivers):
+        team = teams[n % len(teams)]
+        shipped_at = now - timedelta(days=3 + 6 * n, hours=n % 7)
+        rows.append(
+            Remediation(
+                title=f"Fix {driver.name.lower()}",
+                owner_team=team,
+                status=Remediation.Status.VERIFIED if n % 3 == 0 else Remediation.Status.SHIPPED,
+                due_date=(shipped_at + timedelta(days=(n % 5) - 2)).date(),
+                shipped_at=shipped_at,
+                verified_at=shipped_at + timedelta(days=2) if n % 3 == 0 else None,
+            )
+        )
+        rows.append(
+            Remediation(
+                title=f"Prevent {driver.name.lower()}",
+                owner_team=team,
+                status=Remediation.Status.IN_PROGRESS if n % 2 else Remediation.Status.ACCEPTED,
+                due_date=(now + timedelta(days=(n % 9) * 7 - 21)).date(),
+            )
+        )
+        causes += [driver, driver]
+    created = Remediation.objects.bulk_create(rows)
+    Remediation.root_causes.through.objects.bulk_create(
+        Remediation.root_causes.through(remediation_id=remediation.pk, rootcause_id=driver.pk)
+        for remediation, driver in zip(created, causes, strict=True)
+    )
+    return len(created)

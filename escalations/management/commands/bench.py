@@ -71,6 +71,12 @@ class Command(BaseCommand):
         if options["reuse"]:
             if not seeded:
                 raise CommandError("Nothing to reuse: this database was never seeded. Run without --reuse first.")
+            added = seeding.seed_missing(log=self.stdout.write)
+            if added.handoff_clocks or added.remediations:
+                self.stdout.write(
+                    f"Added what this seeder writes and the earlier one did not: {added.handoff_clocks:,} handoff "
+                    f"clocks, {added.remediations:,} remediations"
+                )
         elif seeded:
             raise CommandError(
                 "This database is already seeded: pass --reuse to measure it again, or drop and recreate it to reseed."
@@ -81,7 +87,8 @@ class Command(BaseCommand):
             result = seeded_now = seeding.seed(size=options["size"], log=self.stdout.write)
             self.stdout.write(
                 f"Seeded {result.escalations:,} escalations, {result.events:,} events, {result.clocks:,} SLA clocks, "
-                f"{result.handoffs:,} handoffs, {result.watchers:,} watchers in {result.seconds:.1f} s "
+                f"{result.handoffs:,} handoffs ({result.handoff_clocks:,} with a response clock), "
+                f"{result.remediations:,} remediations, {result.watchers:,} watchers in {result.seconds:.1f} s "
                 f"(of which indexes and foreign keys {result.index_seconds:.1f} s; then VACUUM ANALYZE "
                 f"{result.vacuum_seconds:.1f} s; total {time.perf_counter() - started:.1f} s)"
             )
