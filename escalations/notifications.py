@@ -4,15 +4,19 @@ A message is written in the same transaction as the change that caused it, so a 
 server delays mail but never loses it; a `dedupe_key` makes a notification happen at most once.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.dispatch import receiver
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from escalations.bulk_sql import execute_with_values
@@ -185,6 +189,20 @@ def outbox_enqueue_many(
     )
 
 
+@dataclass(frozen=True)
+class PreparedMail:
+    """One rendered email and who gets it: the text once, each recipient with a dedupe key of their own.
+
+    The database fans it out into one `OutboxMessage` row per recipient (`outbox_insert`)."""
+
+    recipients: tuple[str, ...]
+    dedupe_keys: tuple[str, ...]
+    subject: str
+    body_text: str
+    template: str = ""
+    escalation_id: int | None = None
+
+
 def outbox_prepare(
     *,
     recipients: Iterable[str],
@@ -193,45 +211,63 @@ def outbox_prepare(
     dedupe_key: Callable[[str], str],
     escalation=None,
     per_recipient: Callable[[str], dict] | None = None,
-) -> list[OutboxMessage]:
-    """The unsaved messages `outbox_enqueue_many` would queue, for a caller that inserts many at once."""
+) -> list[PreparedMail]:
+    """What `outbox_enqueue_many` would queue, unsaved, for a caller that inserts many at once: one `PreparedMail`
+    for everybody, or one per recipient when `per_recipient` personalises the text."""
     context = {"site_url": settings.SITE_URL, **context}
-    messages, shared_text = [], None
-    for address in dict.fromkeys(recipients):  # each address once, in the order given
-        if per_recipient is not None:
-            text = _render(template, {**context, **per_recipient(address)})
-        else:
-            shared_text = shared_text or _render(template, context)
-            text = shared_text
-        subject, body_text = text
-        messages.append(
-            OutboxMessage(
-                recipient=address,
+    addresses = list(dict.fromkeys(recipients))  # each address once, in the order given
+    escalation_id = escalation.pk if escalation is not None else None
+    if not addresses:
+        return []
+    if per_recipient is None:
+        groups = [(addresses, context)]
+    else:
+        groups = [([address], {**context, **per_recipient(address)}) for address in addresses]
+    prepared = []
+    for group, group_context in groups:
+        subject, body_text = _render(template, group_context)
+        prepared.append(
+            PreparedMail(
+                recipients=tuple(group),
+                dedupe_keys=tuple(dedupe_key(address) for address in group),
                 subject=subject,
                 body_text=body_text,
                 template=template,
-                escalation=escalation,
-                dedupe_key=dedupe_key(address),
+                escalation_id=escalation_id,
             )
         )
-    return messages
+    return prepared
 
 
-def outbox_insert(messages: list[OutboxMessage]) -> None:
-    """Insert prepared messages in one statement, skipping any whose `dedupe_key` exists already
+def outbox_insert(mail: list[PreparedMail]) -> None:
+    """Insert prepared mail in one statement, one row per recipient, skipping any whose `dedupe_key` exists already
     (`ON CONFLICT (dedupe_key) DO NOTHING`), and schedule the new ones' sends after the caller's transaction commits.
     """
-    if not messages:
+    if not mail:
         return
-    keys = [message.dedupe_key for message in messages]
-    if None in keys or len(set(keys)) != len(keys):
+    keys = [key for prepared in mail for key in prepared.dedupe_keys]
+    if not all(keys) or len(set(keys)) != len(keys) or any(len(m.recipients) != len(m.dedupe_keys) for m in mail):
         raise ValueError("Every message queued in bulk needs a dedupe_key of its own.")
     if connection.vendor == "postgresql":
-        new_ids = _insert_returning_new(messages)
+        new_ids = _insert_returning_new(mail)
     else:
         # Elsewhere an insert that skips conflicts returns no keys: find the messages again (those still pending;
         # scheduling one that was pending already is harmless, each send is claimed with a compare-and-set).
-        OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+        OutboxMessage.objects.bulk_create(
+            [
+                OutboxMessage(
+                    recipient=recipient,
+                    subject=prepared.subject,
+                    body_text=prepared.body_text,
+                    template=prepared.template,
+                    escalation_id=prepared.escalation_id,
+                    dedupe_key=key,
+                )
+                for prepared in mail
+                for recipient, key in zip(prepared.recipients, prepared.dedupe_keys, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
         new_ids = list(
             OutboxMessage.objects.filter(dedupe_key__in=keys, status=OutboxMessage.Status.PENDING).values_list(
                 "pk", flat=True
@@ -245,25 +281,61 @@ def outbox_insert(messages: list[OutboxMessage]) -> None:
     transaction.on_commit(schedule)
 
 
-def _insert_returning_new(messages: list[OutboxMessage]) -> list[int]:
-    """PostgreSQL: one `INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`: the ids of the rows it added."""
-    fields = [field for field in OutboxMessage._meta.concrete_fields if not field.primary_key]
+def _insert_returning_new(mail: list[PreparedMail]) -> list[int]:
+    """PostgreSQL: one `INSERT … SELECT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`: the ids of the rows it
+    added. Each text travels once with its recipients and their keys as two arrays, which `unnest` turns into one
+    row per recipient (29,000 messages of an SLA sweep are 7,700 texts)."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     rows = [
-        tuple(field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields)
-        for message in messages
+        (
+            list(prepared.recipients),
+            list(prepared.dedupe_keys),
+            prepared.subject,
+            prepared.body_text,
+            prepared.template,
+            prepared.escalation_id,
+        )
+        for prepared in mail
     ]
+    columns = {
+        "recipient": "r.recipient",
+        "dedupe_key": "r.dedupe_key",
+        "subject": "v.subject",
+        "body_text": "v.body_text",
+        "template": "v.template",
+        "escalation_id": "v.escalation_id",
+    }
+    # Every other column gets the model's default (status pending, no attempts, created now …), as a literal.
+    with connection.cursor() as cursor:
+        for field in OutboxMessage._meta.concrete_fields:
+            if not field.primary_key and field.column not in columns:
+                value = field.get_db_prep_save(field.get_default(), connection)
+                columns[field.column] = cursor.cursor.mogrify("%s", [value]).decode()
     inserted = execute_with_values(
-        f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({columns}) VALUES %s "
+        f"INSERT INTO {quote(OutboxMessage._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"SELECT {', '.join(columns.values())} "
+        "FROM (VALUES %s) AS v (recipients, dedupe_keys, subject, body_text, template, escalation_id) "
+        "CROSS JOIN LATERAL unnest(v.recipients, v.dedupe_keys) AS r (recipient, dedupe_key) "
         f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING RETURNING id",
         rows,
-        template=f"({', '.join(['%s'] * len(fields))})",
+        template="(%s::text[], %s::text[], %s, %s, %s, %s::bigint)",
         fetch=True,
     )
     return [row[0] for row in inserted]
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
-    subject = render_to_string(f"emails/{template}_subject.txt", context)
-    return " ".join(subject.split())[:255], render_to_string(f"emails/{template}.txt", context)
+    subject = _template(f"emails/{template}_subject.txt").render(context)
+    return " ".join(subject.split())[:255], _template(f"emails/{template}.txt").render(context)
+
+
+@functools.cache
+def _template(name: str):
+    """The compiled template (what `render_to_string` looks up on every call: an SLA sweep renders thousands)."""
+    return get_template(name)
+
+
+@receiver(setting_changed)
+def _forget_templates(*, setting, **kwargs):
+    if setting == "TEMPLATES":
+        _template.cache_clear()

@@ -14,12 +14,14 @@ and alerts, insert the alerts, events and mail in bulk, write the summaries back
 about an alert (managers, partner team members) is looked up once per sweep, not once per alert.
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import JSONField
 from django.utils import timezone
 
 from escalations.bulk_sql import execute_with_values
@@ -133,13 +135,19 @@ def _sweep_cases(case_ids: list[int], now: datetime, audience: Audience) -> int:
     }
     if not cases:
         return 0  # other workers hold them, or they are no longer due
+    for case in cases.values():
+        _remember_display(case, "status")
     clocks = list(
         SLAClock.objects.filter(escalation_id__in=cases, stopped_at__isnull=True)
         .select_related("policy", "calendar", "handoff__partner_team")
-        .prefetch_related("alerts")
         .order_by("started_at", "pk")
     )
-    fired = {clock.pk: {alert.threshold for alert in clock.alerts.all()} for clock in clocks}
+    for clock in clocks:
+        _remember_display(clock, "kind")
+    # The thresholds already announced, in one query (a prefetch would build a queryset per clock).
+    fired: dict[int, set[int]] = {clock.pk: set() for clock in clocks}
+    for clock_id, threshold in SLAAlert.objects.filter(clock_id__in=fired).values_list("clock_id", "threshold"):
+        fired[clock_id].add(threshold)
     due = []
     for clock in clocks:
         ladder = clock.policy.ladder if clock.policy else [100]
@@ -163,47 +171,94 @@ def _sweep_cases(case_ids: list[int], now: datetime, audience: Audience) -> int:
 
 
 def _announce(due: list[tuple[Escalation, SLAClock, int, datetime]], audience: Audience) -> None:
-    """Record, put on the timeline and mail each due (clock, threshold) of the batch: one insert of each kind."""
-    alerts = SLAAlert.objects.bulk_create(
-        SLAAlert(
-            clock=clock,
-            threshold=threshold,
-            fired_at=moment,
-            recipients=audience.recipients(case, clock, threshold),
-        )
-        for case, clock, threshold, moment in due
+    """Record, put on the timeline and mail each due (clock, threshold) of the batch: one insert of each kind.
+
+    The rows go in as plain values (`_insert`): building a model instance per alert and event, then having
+    `bulk_create` take each apart again, cost more than the inserts themselves.
+    """
+    recipients = [audience.recipients(case, clock, threshold) for case, clock, threshold, _ in due]
+    alert_ids = _insert(
+        SLAAlert,
+        ["clock_id", "threshold", "fired_at", "recipients"],
+        [
+            (clock.pk, threshold, moment, people)
+            for (_, clock, threshold, moment), people in zip(due, recipients, strict=True)
+        ],
+        returning=True,
     )
-    announced = [
-        (case, alert, _describe(alert.clock, alert.threshold)) for (case, *_), alert in zip(due, alerts, strict=True)
-    ]
+    bodies = [_describe(clock, threshold) for _, clock, threshold, _ in due]
     breached = []
-    for case, alert, _body in announced:
-        if alert.threshold >= 100:
-            alert.clock.breached_at = alert.fired_at
+    for (case, clock, threshold, moment), alert_id, people in zip(due, alert_ids, recipients, strict=True):
+        if threshold >= 100:
+            clock.breached_at = moment
+            alert = SLAAlert(pk=alert_id, clock=clock, threshold=threshold, fired_at=moment, recipients=people)
             breached.append((case, alert))
     _update_each([alert.clock for _, alert in breached], ["breached_at"])
     webhook_events.escalation_sla_breaches(breached)
-    EscalationEvent.objects.bulk_create(
-        EscalationEvent(
-            escalation=case,
-            kind=EscalationEvent.Kind.SLA,
-            visibility=EscalationEvent.Visibility.INTERNAL,
-            body=body,
-            data={"clock": alert.clock.kind, "threshold": alert.threshold, "due_at": alert.clock.due_at.isoformat()},
-            created_at=alert.fired_at,
-        )
-        for case, alert, body in announced
+    _insert(
+        EscalationEvent,
+        ["escalation_id", "kind", "visibility", "body", "data", "created_at"],
+        [
+            (
+                case.pk,
+                EscalationEvent.Kind.SLA.value,
+                EscalationEvent.Visibility.INTERNAL.value,
+                body,
+                {"clock": clock.kind, "threshold": threshold, "due_at": clock.due_at.isoformat()},
+                moment,
+            )
+            for (case, clock, threshold, moment), body in zip(due, bodies, strict=True)
+        ],
     )
     mail = []
-    for case, alert, body in announced:
+    for (case, clock, threshold, _), alert_id, people, body in zip(due, alert_ids, recipients, bodies, strict=True):
+        # One text per alert, shared by its recipients; each recipient's message has a dedupe key of its own.
         mail += outbox_prepare(
-            recipients=alert.recipients,
-            template="sla_breach" if alert.threshold >= 100 else "sla_warning",
-            context={"escalation": case, "clock": alert.clock, "threshold": alert.threshold, "body": body},
+            recipients=people,
+            template="sla_breach" if threshold >= 100 else "sla_warning",
+            context={"escalation": case, "clock": clock, "threshold": threshold, "body": body},
             escalation=case,
-            dedupe_key=lambda recipient, alert_pk=alert.pk: f"sla-alert:{alert_pk}:to:{recipient}",
+            dedupe_key=lambda recipient, alert_pk=alert_id: f"sla-alert:{alert_pk}:to:{recipient}",
         )
     outbox_insert(mail)
+
+
+def _insert(model, columns: list[str], rows: list[tuple], *, returning: bool = False) -> list[int]:
+    """Insert `rows` (values of the fields named in `columns`, by attname) into `model`'s table in one statement; any
+    other column takes the model's default. Returns the new primary keys in the order of `rows` if `returning`.
+
+    PostgreSQL: one `INSERT … VALUES … RETURNING id` (the rows come back in the order they were given); elsewhere
+    `bulk_create`.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create(model(**dict(zip(columns, row, strict=True))) for row in rows)
+        return [instance.pk for instance in created] if returning else []
+    quote = connection.ops.quote_name
+    given = [model._meta.get_field(name) for name in columns]
+    json_at = [index for index, field in enumerate(given) if isinstance(field, JSONField)]
+    if json_at:
+        rows = [
+            tuple(given[i].get_db_prep_save(v, connection) if i in json_at else v for i, v in enumerate(row))
+            for row in rows
+        ]
+    defaults = {}
+    with connection.cursor() as cursor:
+        for field in model._meta.concrete_fields:
+            if not field.primary_key and field not in given:
+                value = field.get_db_prep_save(field.get_default(), connection)
+                # A literal in the row template, which is itself a format string: its % doubled.
+                defaults[field.column] = cursor.cursor.mogrify("%s", [value]).decode().replace("%", "%%")
+    names = ", ".join(quote(column) for column in [*(field.column for field in given), *defaults])
+    template = ", ".join([*(f"%s::{field.db_type(connection)}" for field in given), *defaults.values()])
+    inserted = execute_with_values(
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES %s" + (" RETURNING id" if returning else ""),
+        rows,
+        template=f"({template})",
+        fetch=returning,
+    )
+    return [row[0] for row in inserted]
 
 
 def _update_each(rows, fields: list[str]) -> None:
@@ -229,6 +284,19 @@ def _update_each(rows, fields: list[str]) -> None:
         [(row.pk, *(getattr(row, column.attname) for column in columns)) for row in rows],
         template=f"(%s, {casts})",
     )
+
+
+def _remember_display(instance, field_name: str) -> None:
+    """Answer `instance.get_<field>_display()` from a constant: Django rebuilds the field's choices on every call,
+    and the sweep asks once or twice per alert (timeline text, mail subject and body)."""
+    label = _labels(type(instance), field_name).get(getattr(instance, field_name))
+    if label is not None:
+        setattr(instance, f"get_{field_name}_display", lambda: str(label))  # a lazy label: in the active language
+
+
+@functools.cache
+def _labels(model, field_name: str) -> dict:
+    return dict(model._meta.get_field(field_name).flatchoices)
 
 
 def _describe(clock: SLAClock, threshold: int) -> str:

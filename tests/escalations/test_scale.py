@@ -108,7 +108,9 @@ def test_a_message_can_greet_each_recipient(requester, specialist):
 
 def test_bulk_mail_needs_a_dedupe_key_per_recipient():
     with pytest.raises(ValueError, match="dedupe_key"):
-        notifications.outbox_insert([OutboxMessage(recipient="a@example.com", subject="s", body_text="b")])
+        notifications.outbox_insert(
+            [notifications.PreparedMail(recipients=("a@example.com",), dedupe_keys=("",), subject="s", body_text="b")]
+        )
     assert not OutboxMessage.objects.exists()
 
 
