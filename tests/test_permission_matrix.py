@@ -23,7 +23,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from escalations.models import Attachment, EscalationEvent, SavedView
+from escalations.mail.models import InboundEmail
+from escalations.models import Attachment, BusinessCalendar, EscalationEvent, SavedView, SLAPolicy
 from tests import factories
 from users.services import api_token_create
 
@@ -61,6 +62,11 @@ def api(requester, partner, specialist, manager, admin):
 
 NOT_OFFERED = everyone(405)
 API_NOT_OFFERED = everyone(405, anonymous=API_STRANGER)
+# DRF checks the role before the method: a method a role-restricted API view does not offer is 403 for the others.
+CASE_WORKERS_ONLY_405 = api(403, 403, 405, 405, 405)
+HANDOFF_PEOPLE_405 = api(403, 405, 405, 405, 405)
+# A lifecycle, communication or handoff action on the case: refused by role, else the empty body is invalid.
+CASE_ACTION = api(403, 403, 400, 400, 400)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -112,18 +118,57 @@ MATRIX = {
         "POST": row(LOGIN, 403, 403, 400, 400, 400),
     },
     "escalations:watch": {"GET": NOT_OFFERED, "POST": row(LOGIN, REFUSED, 302, 302, 302, 302)},
+    # Everyone looks accounts up to file a case; the customer's contact comes back empty for requesters and partners.
+    "escalations_api:account-detail": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:account-list": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:assign": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
     "escalations_api:attachment-detail": {"GET": row(403, 200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
     "escalations_api:attachments": {
         "GET": row(403, 200, 200, 200, 200, 200),
         "POST": row(403, 415, 415, 415, 415, 415),
     },
+    "escalations_api:calls": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:case-handoffs": {
+        "GET": api(200, 200, 200, 200, 200),  # the requester's list is empty; the partner's has their team's
+        "POST": CASE_ACTION,
+    },
+    "escalations_api:category-list": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
     "escalations_api:comments": {"GET": row(403, 200, 200, 200, 200, 200), "POST": row(403, 403, 403, 201, 201, 201)},
+    "escalations_api:communications": {"GET": api(403, 403, 200, 200, 200), "POST": CASE_WORKERS_ONLY_405},
+    "escalations_api:duplicate": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:emails": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
     "escalations_api:escalation-detail": {"GET": row(403, 200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
     "escalations_api:escalation-list": {
         "GET": row(403, 200, 200, 200, 200, 200),
         "POST": row(403, 400, 400, 400, 400, 400),
     },
+    "escalations_api:events": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
     "escalations_api:follow": {"GET": API_NOT_OFFERED, "POST": row(403, 200, 200, 200, 200, 200)},
+    "escalations_api:handoff-acknowledge": {"GET": HANDOFF_PEOPLE_405, "POST": api(403, 200, 200, 200, 200)},
+    "escalations_api:handoff-answer": {"GET": HANDOFF_PEOPLE_405, "POST": api(403, 400, 400, 400, 400)},
+    # Unlike the handoffs page (partners and managers), the API lists handoffs for specialists too: they see every
+    # case and may acknowledge or answer any handoff, as on the case page.
+    "escalations_api:handoff-detail": {"GET": api(403, 200, 200, 200, 200), "POST": HANDOFF_PEOPLE_405},
+    "escalations_api:handoff-list": {"GET": api(403, 200, 200, 200, 200), "POST": HANDOFF_PEOPLE_405},
+    "escalations_api:partner-team-detail": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:partner-team-list": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:priority": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:reject": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:reopen": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:resolve": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:saved-view-detail": {
+        "GET": CASE_WORKERS_ONLY_405,
+        "POST": CASE_WORKERS_ONLY_405,
+        "DELETE": api(403, 403, 204, 404, 404),  # the specialist's own view; nobody else's
+    },
+    "escalations_api:saved-view-list": {"GET": api(403, 403, 200, 200, 200), "POST": api(403, 403, 400, 400, 400)},
+    "escalations_api:sla-calendar-detail": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:sla-calendar-list": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:sla-policy-detail": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:sla-policy-list": {"GET": api(200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
+    "escalations_api:template-list": {"GET": api(403, 403, 200, 200, 200), "POST": CASE_WORKERS_ONLY_405},
+    "escalations_api:transition": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
+    "escalations_api:triage": {"GET": CASE_WORKERS_ONLY_405, "POST": CASE_ACTION},
     "escalations_api:watch": {
         "GET": API_NOT_OFFERED,
         "POST": row(403, 400, 200, 200, 200, 200),  # the requester is told their own case is always followed
@@ -133,6 +178,15 @@ MATRIX = {
     "home": {"GET": row(LOGIN, 302, 302, 302, 302, 302), "POST": row(LOGIN, 302, 302, 302, 302, 302)},
     "login": {"GET": row(200, 302, 302, 302, 302, 302), "POST": row(200, 302, 302, 302, 302, 302)},
     "logout": {"GET": NOT_OFFERED, "POST": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
+    # Customer mail. The inbound webhook answers to the shared secret in its header, never to a session: without it
+    # everyone (signed in or not) is refused; the unmatched queue and the signature page are for case workers.
+    "mail:inbound": {"GET": everyone(405, anonymous=405), "POST": everyone(403, anonymous=403)},
+    "mail:signature": {"GET": case_workers(200), "POST": case_workers(200)},  # an empty POST shows the form again
+    "mail:unmatched": {"GET": case_workers(200), "POST": case_workers(200)},
+    "mail:unmatched_attach": {"GET": NOT_OFFERED, "POST": case_workers(400)},
+    "mail:unmatched_detail": {"GET": case_workers(200), "POST": case_workers(200)},
+    "mail:unmatched_dismiss": {"GET": NOT_OFFERED, "POST": case_workers(302)},
+    "mail:unmatched_file": {"GET": NOT_OFFERED, "POST": case_workers(400)},
     "profile": {"GET": row(LOGIN, 200, 200, 200, 200, 200), "POST": row(LOGIN, 200, 200, 200, 200, 200)},
     "remediations:board": {"GET": row(LOGIN, 403, 200, 200, 200, 200), "POST": row(LOGIN, 403, 200, 200, 200, 200)},
     "remediations:detail": {"GET": row(LOGIN, 403, 200, 200, 200, 200), "POST": row(LOGIN, 403, 405, 405, 405, 405)},
@@ -200,6 +254,12 @@ MATRIX = {
         "GET": row(403, 403, 405, 405, 405, 405),
         "POST": row(403, 403, 403, 403, 200, 200),
     },
+    # Reports (`reports/access.py`). The sample report is partner accountability, the one partners may read (their
+    # teams only); the others are for case workers, checked per report in tests/test_object_permissions.py.
+    "reports:csv": {"GET": row(LOGIN, 403, 200, 200, 200, 200), "POST": NOT_OFFERED},
+    "reports:index": {"GET": row(LOGIN, 403, 200, 200, 200, 200), "POST": NOT_OFFERED},
+    "reports:report": {"GET": row(LOGIN, 403, 200, 200, 200, 200), "POST": NOT_OFFERED},
+    "reports_api:report": {"GET": api(403, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
     "schema": {"GET": row(403, 200, 200, 200, 200, 200), "POST": API_NOT_OFFERED},
 }
 
@@ -221,7 +281,8 @@ def expected_for(route: Route) -> dict | None:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The world every URL is tried against: a case filed by the requester and handed off to the partner's team, with
-# a shared file; a remediation owed by that team; a root cause; a specialist's saved view; the requester's token.
+# a shared file; a remediation owed by that team; a root cause; a specialist's saved view; the requester's token;
+# an email nobody could match to a case; the service-level policies and calendars the data migrations write.
 
 
 @dataclass
@@ -234,10 +295,11 @@ class World:
     driver: object
     saved_view: object
     token: object
+    inbound_email: object
 
 
 @pytest.fixture
-def world(requester, partner, partner_team, specialist, manager, admin_user, account, driver):
+def world(requester, partner, partner_team, specialist, manager, admin_user, account, driver, reference_data):
     escalation = factories.EscalationFactory(requester=requester, account=account, title="Invoices doubled")
     event = factories.EventFactory(escalation=escalation, visibility=EscalationEvent.Visibility.SHARED)
     attachment = Attachment(escalation=escalation, event=event, original_name="notes.txt", size=5)
@@ -247,6 +309,15 @@ def world(requester, partner, partner_team, specialist, manager, admin_user, acc
     remediation = factories.RemediationFactory(owner_team=partner_team, title="Stop double posting")
     saved_view = SavedView.objects.create(owner=specialist, name="P1s", query="priority=P1")
     token, _raw = api_token_create(user=requester, name="script")
+    inbound_email = InboundEmail.objects.create(
+        message_id="<stray@customer.example>",
+        status=InboundEmail.Status.UNMATCHED,
+        source=InboundEmail.Source.HTTP,
+        from_address="someone@customer.example",
+        subject="Where is my refund?",
+        raw=b"From: someone@customer.example\r\nSubject: Where is my refund?\r\n\r\nStill waiting.\r\n",
+        size=76,
+    )
     users = {
         "requester": requester,
         "partner": partner,
@@ -254,7 +325,7 @@ def world(requester, partner, partner_team, specialist, manager, admin_user, acc
         "manager": manager,
         "admin": admin_user,
     }
-    return World(users, escalation, attachment, handoff, remediation, driver, saved_view, token)
+    return World(users, escalation, attachment, handoff, remediation, driver, saved_view, token, inbound_email)
 
 
 def url_kwargs(name: str, pattern: str, world: World) -> dict:
@@ -265,8 +336,24 @@ def url_kwargs(name: str, pattern: str, world: World) -> dict:
             value = world.escalation.reference
         elif parameter == "attachment_id":
             value = world.attachment.pk
-        elif parameter == "handoff_id":
+        elif parameter == "handoff_id" or (parameter == "pk" and name.startswith("escalations_api:handoff")):
             value = world.handoff.pk
+        elif parameter == "pk" and name.startswith("mail:"):
+            value = world.inbound_email.pk
+        elif parameter == "pk" and name == "escalations_api:saved-view-detail":
+            value = world.saved_view.pk
+        elif parameter == "pk" and name == "escalations_api:sla-policy-detail":
+            value = SLAPolicy.objects.order_by("pk").first().pk
+        elif parameter == "pk" and name == "escalations_api:sla-calendar-detail":
+            value = BusinessCalendar.objects.order_by("pk").first().pk
+        elif parameter == "external_id":
+            value = world.escalation.account.external_id
+        elif parameter == "slug" and name == "escalations_api:partner-team-detail":
+            value = world.handoff.partner_team.slug
+        elif parameter in ("slug", "report") and name.startswith(("reports:", "reports_api:")):
+            value = "partner-accountability"  # the one report partners may read (their own teams)
+        elif parameter == "table_key":
+            value = "teams"
         elif parameter == "token_id":
             value = world.token.pk
         elif parameter == "pk" and "root" in name:

@@ -19,6 +19,7 @@ from escalations.api.views import errors
 from escalations.filters import AccountFilter, SLAPolicyFilter
 from escalations.lifecycle import OPEN_STATUSES
 from escalations.models import Account, BusinessCalendar, Category, SavedView, SLAPolicy
+from users.access import works_cases
 from users.models import PartnerTeam
 
 REFERENCE_DATA = "reference data"
@@ -51,6 +52,15 @@ def _detail_schema(tag: str, summary: str, serializer, parameter: OpenApiParamet
     )
 
 
+# Everyone may look accounts up (to file a case); only case workers read the customer's contact, as on the case
+# page. (A comment, not a docstring: drf-spectacular would publish a docstring as the operation's description.)
+class AccountReadMixin:
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or works_cases(self.request.user):
+            return serializers.AccountSerializer
+        return serializers.AccountWithoutContactSerializer
+
+
 def _accounts():
     open_count = Count("escalations", filter=Q(escalations__status__in=[s.value for s in OPEN_STATUSES]))
     return Account.objects.annotate(open_escalation_count=open_count).order_by("name", "pk")
@@ -62,8 +72,7 @@ def _accounts():
     serializers.AccountSerializer,
     "`q` matches the start of the acct_ id or any part of the name; `tier` narrows by tier.",
 )
-class AccountListView(generics.ListAPIView):
-    serializer_class = serializers.AccountSerializer
+class AccountListView(AccountReadMixin, generics.ListAPIView):
     filterset_class = AccountFilter
 
     def get_queryset(self):
@@ -76,8 +85,7 @@ class AccountListView(generics.ListAPIView):
     serializers.AccountSerializer,
     OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. acct_globex01"),
 )
-class AccountDetailView(generics.RetrieveAPIView):
-    serializer_class = serializers.AccountSerializer
+class AccountDetailView(AccountReadMixin, generics.RetrieveAPIView):
     lookup_field = "external_id"
 
     def get_queryset(self):

@@ -33,6 +33,17 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
+class AccountWithoutContactSerializer(AccountSerializer):
+    """An account as requesters and partners read it: the customer's contact is for case workers only (the case
+    page shows it to nobody else), so those fields come back empty. Same shape, so clients need no second schema."""
+
+    def to_representation(self, instance):
+        return super().to_representation(instance) | dict.fromkeys(CONTACT_FIELDS, "")
+
+
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category

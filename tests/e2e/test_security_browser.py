@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from escalations.mail.models import InboundEmail
+from reports.catalog import REPORTS
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -59,8 +61,17 @@ def case_world():
     factories.HandoffFactory(escalation=escalation, partner_team=team, ask="Check the ledger")
     driver = factories.RootCauseDriverFactory(name="Invoice rounding", parent__name="Billing")
     remediation = factories.RemediationFactory(owner_team=team, title="Stop double posting")
+    stray_email = InboundEmail.objects.create(
+        message_id="<stray@customer.example>",
+        status=InboundEmail.Status.UNMATCHED,
+        source=InboundEmail.Source.HTTP,
+        from_address="someone@customer.example",
+        subject="Where is my refund?",
+        raw=b"From: someone@customer.example\r\nSubject: Where is my refund?\r\n\r\nStill waiting.\r\n",
+        size=76,
+    )
     return {"requester": requester, "partner": partner, "escalation": escalation, "driver": driver,
-            "remediation": remediation}  # fmt: skip
+            "remediation": remediation, "stray_email": stray_email}  # fmt: skip
 
 
 def test_main_pages_run_with_the_csp_and_no_console_errors(page, live_server, browser_errors, case_world, screenshot):
@@ -85,12 +96,19 @@ def test_main_pages_run_with_the_csp_and_no_console_errors(page, live_server, br
         f"/remediations/root-causes/{case_world['driver'].pk}/",
         "/accounts/profile/",
         "/audit/",
+        "/mail/unmatched/",
+        f"/mail/unmatched/{case_world['stray_email'].pk}/",
+        "/mail/signature/",
+        "/reports/",
+        *(f"/reports/{spec.slug}/" for spec in REPORTS),  # each draws its charts from a static script
     ]
     for path in pages:
-        page.goto(f"{live_server.url}{path}")
+        response = page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
+        assert response.status == 200, f"{path}: {response.status}"
         assert not browser_errors, f"{path}: {browser_errors}"
-    screenshot("audit-log")
+        if path == "/audit/":
+            screenshot("audit-log")
 
     # Scripts from static files still work: the triage page's "select all" and the per-page chooser.
     page.goto(f"{live_server.url}/escalations/triage/")
@@ -102,6 +120,16 @@ def test_main_pages_run_with_the_csp_and_no_console_errors(page, live_server, br
     page.get_by_label("Search").fill("Invoices")
     expect(page).to_have_url(re.compile(r"q=Invoices"))
     assert not browser_errors, browser_errors
+
+    # A partner's reports: the index and their teams' accountability, with its chart.
+    sign_out(page)
+    sign_in(page, live_server, case_world["partner"])
+    for path in ["/reports/", "/reports/partner-accountability/"]:
+        response = page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, f"{path}: {response.status}"
+        assert not browser_errors, f"{path}: {browser_errors}"
+    expect(page.get_by_role("cell", name="Billing Platform", exact=True)).to_be_visible()
 
 
 def test_a_new_user_creates_a_token_on_the_profile_page_and_copies_it(page, live_server, browser_errors, screenshot):
