@@ -5,6 +5,7 @@ its deliveries with it, and a committed change is delivered even if the broker i
 """
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -23,12 +24,16 @@ def webhook_event_enqueue(*, event: WebhookEvent, payload: dict, dedupe_key: str
     return webhook_events_enqueue(event=event, items=[(payload, dedupe_key)])
 
 
-def webhook_events_enqueue(*, event: WebhookEvent, items: list[tuple[dict, str]]) -> list[WebhookDelivery]:
-    """`webhook_event_enqueue` for many (payload, dedupe_key) pairs: one read of the endpoints, one insert."""
-    if not items:
-        return []
+def webhook_events_enqueue(*, event: WebhookEvent, items: Iterable[tuple[dict, str]]) -> list[WebhookDelivery]:
+    """`webhook_event_enqueue` for many (payload, dedupe_key) pairs: one read of the endpoints, one insert.
+
+    `items` is consumed only when an endpoint wants `event`, so a lazy iterable builds no payload for nobody.
+    """
     endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if endpoint.wants(event)]
     if not endpoints:
+        return []
+    items = list(items)
+    if not items:
         return []
     deliveries = WebhookDelivery.objects.bulk_create(
         [
@@ -94,9 +99,11 @@ def escalation_status_changed(escalation, event) -> None:
 
 def escalation_sla_breaches(breaches: list) -> None:
     """Each (escalation, SLA alert at 100%) of a sweep batch, in one insert."""
+    if not breaches:
+        return
     webhook_events_enqueue(
         event=WebhookEvent.ESCALATION_SLA_BREACHED,
-        items=[
+        items=(
             (
                 {
                     "escalation": escalation_payload(escalation),
@@ -107,7 +114,7 @@ def escalation_sla_breaches(breaches: list) -> None:
                 f"sla-alert:{alert.pk}",
             )
             for escalation, alert in breaches
-        ],
+        ),
     )
 
 
