@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
@@ -58,6 +59,25 @@ def _per_page(query: QueryDict) -> int:
     except ValueError:
         return PAGE_SIZE
     return per_page if per_page in PAGE_SIZES else PAGE_SIZE
+
+
+class SearchPaginator(CappedPaginator):
+    """A searched list's pages: the matching ids in the list's order, up to the cap + 1, in one query (its length is
+    the capped count), then the page's rows by id. The full-text match runs once for the count and the page."""
+
+    @cached_property
+    def _ids(self) -> list[int]:
+        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
+    def _counted(self) -> int:
+        return len(self._ids)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = selectors.triage_rows(ids=self._ids[bottom : bottom + self.per_page])
+        return self._get_page(rows, number, self)
 
 
 class SavedViewForm(forms.Form):
@@ -133,8 +153,10 @@ def _render_dashboard(request, query: QueryDict, *, save_form=None, status=200):
         queryset=selectors.triage_escalations(user=request.user, queue=queue.slug),
         request=request,
         open_only=queue.holds_open_cases_only,
+        search_reads_all=True,  # a search is paged by `SearchPaginator`, which reads every match (up to the cap)
     )
-    page = CappedPaginator(filterset.qs, _per_page(query)).get_page(query.get("page"))
+    paginator = SearchPaginator if query.get("q", "").strip() else CappedPaginator
+    page = paginator(filterset.qs, _per_page(query)).get_page(query.get("page"))
     current_query = dashboard_query(query)
     context = {
         "queue": queue,

@@ -132,9 +132,12 @@ class TriageFilter(django_filters.FilterSet):
         model = Escalation
         fields = []
 
-    def __init__(self, *args, open_only: bool = False, **kwargs):
+    def __init__(self, *args, open_only: bool = False, search_reads_all: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.open_only = open_only  # the queryset holds open cases only (a dashboard queue): search can use that
+        # The caller reads every match (the dashboard's capped list of ids), not a LIMITed page of rows: search may
+        # find the matching ids first, once (see `selectors.escalation_text_condition`).
+        self.search_reads_all = search_reads_all
         # One query for the people who may own a case; the page reuses it for the bulk "assign" choices.
         self.case_workers = list(selectors.case_workers())
         self.filters["assignee"].extra["choices"] = [
@@ -153,7 +156,8 @@ class TriageFilter(django_filters.FilterSet):
         return any(name in self.MORE_FILTERS for name in self.active_filters)
 
     def filter_text(self, queryset, name, value):
-        return queryset.filter(selectors.escalation_text_condition(value, open_only=self.open_only))
+        condition = selectors.escalation_text_condition(value, open_only=self.open_only, id_array=self.search_reads_all)
+        return queryset.filter(condition)
 
     def filter_assignee(self, queryset, name, value):
         return queryset.filter(assignee=None) if value == UNASSIGNED else queryset.filter(assignee_id=int(value))

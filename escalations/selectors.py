@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import TrigramDistance, TrigramSimilarity
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -407,34 +407,49 @@ def triage_escalations(*, user, queue: str = DEFAULT_TRIAGE_QUEUE, now: datetime
     return escalations.order_by("priority", "filed_at", "pk")
 
 
-def escalation_text_condition(text: str, *, open_only: bool = False) -> Q:
+def escalation_text_condition(text: str, *, open_only: bool = False, id_array: bool = False) -> Q:
     """Escalations matching free text: the reference exactly, the account's name, or title, description and reference.
 
     PostgreSQL matches words with stemming ("invoices" finds "invoice") through the full-text GIN index; elsewhere
     the words are matched as substrings. A bare number means that reference ("1042" finds ESC-1042). `open_only`
     says the caller looks at open cases only, so the (much smaller) full-text index of open cases serves it.
+
+    On PostgreSQL the matching ids come first, from one OR of conditions on the escalation row that each have an
+    index (the full-text GIN index, the reference, the account), combined in one bitmap scan. Written inline in the
+    page's query, PostgreSQL may rather walk the queue's order (or its status) and compute to_tsvector for each row
+    it passes: seconds for a common word. By default the ids are a subquery (`id IN (…)`), which suits a LIMITed
+    page of rows. `id_array=True` makes them an array computed once, before the rest of the query
+    (`id = ANY(ARRAY(…))`), for a caller that reads every match anyway (the dashboard's capped list of ids): the
+    bitmap scan cannot be planned away, and there is no semi-join (nor parallel workers) to join them back.
     """
     text = (text or "").strip()
     if not text:
         return Q()
     if connection.vendor == "postgresql":
-        # The matching ids first, from one OR of conditions on the escalation row that each have an index (the
-        # full-text GIN index, the reference, the account), combined in one bitmap scan. Written inline in the
-        # page's query, PostgreSQL may rather walk the queue's order and compute to_tsvector for each row it passes.
         references = [text.upper(), *([f"ESC-{text}"] if text.isdigit() else [])]
         name_pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         open_clause = f" AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})" if open_only else ""
-        matching = RawSQL(
+        matching = (
             f"SELECT id FROM escalations_escalation WHERE ({SEARCH_DOCUMENT_SQL} @@ websearch_to_tsquery('english', %s)"
             " OR reference = ANY(%s)"
-            " OR account_id = ANY(ARRAY(SELECT id FROM escalations_account WHERE name ILIKE %s)))" + open_clause,
-            [text, references, name_pattern, *([s.value for s in OPEN_STATUSES] if open_only else [])],
+            " OR account_id = ANY(ARRAY(SELECT id FROM escalations_account WHERE name ILIKE %s)))" + open_clause
         )
-        return Q(pk__in=matching)
+        params = [text, references, name_pattern, *([s.value for s in OPEN_STATUSES] if open_only else [])]
+        if id_array:
+            table = Escalation._meta.db_table
+            return Q(RawSQL(f'"{table}"."id" = ANY(ARRAY({matching}))', params, output_field=BooleanField()))
+        return Q(pk__in=RawSQL(matching, params))
     condition = Q(reference__iexact=text) | Q(account__name__icontains=text)
     if text.isdigit():
         condition |= Q(reference=f"ESC-{text}")
     return condition | Q(title__icontains=text) | Q(description__icontains=text) | Q(reference__icontains=text)
+
+
+def triage_rows(*, ids: list[int]) -> list[Escalation]:
+    """The escalations with these ids, in this order, with what a dashboard row shows joined in: one query (none for
+    no ids). An id whose case is gone by now is skipped."""
+    found = Escalation.objects.select_related(*TRIAGE_LIST_RELATED).order_by().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def case_workers() -> QuerySet[User]:

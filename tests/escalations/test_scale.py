@@ -213,6 +213,45 @@ def test_search_finds_open_cases_in_open_queues_and_finished_ones_in_recently_re
     assert {row["reference"] for row in api["results"]} == {open_case.reference, resolved.reference}
 
 
+def test_a_search_counts_to_the_cap_and_pages_in_the_lists_order(client, specialist, monkeypatch):
+    monkeypatch.setattr(pages, "COUNT_CAP", 50)
+    now = timezone.now()
+    matching = [
+        factories.EscalationFactory(title=f"Webhooks timing out, case {n}", filed_at=now - timedelta(minutes=n))
+        for n in range(60)
+    ]
+    factories.EscalationFactory.create_batch(3, title="Exports stuck in the queue")
+    client.force_login(specialist)
+
+    def page(number):
+        response = client.get("/escalations/triage/", {"q": "webhooks timing", "sort": "-age", "page": number})
+        return response.content.decode(), [case.reference for case in response.context["page"].object_list]
+
+    first, first_rows = page(1)
+    assert "50+ escalations match 1 filter" in first
+    assert "Page 1 of 2 · 50+ in all" in first
+    assert first_rows == [case.reference for case in matching[:25]]  # newest first, as the sort asks
+    last, last_rows = page(9)  # past the cap: the last capped page
+    assert "Page 2 of 2 · 50+ in all" in last
+    assert last_rows == [case.reference for case in matching[25:50]]
+
+
+def test_a_search_within_the_cap_counts_exactly_in_a_fixed_number_of_queries(
+    client, specialist, django_assert_max_num_queries
+):
+    for n in range(30):
+        factories.EscalationFactory(title=f"Invoices doubled, case {n}")
+    factories.EscalationFactory(title="Exports stuck in the queue")
+    client.force_login(specialist)
+    client.get("/escalations/triage/", {"q": "invoices"})  # warm the session and the caches
+
+    with django_assert_max_num_queries(9):
+        html = client.get("/escalations/triage/", {"q": "invoices", "page": 2}).content.decode()
+
+    assert "30 escalations match 1 filter" in html
+    assert "Page 2 of 2 · 30 in all" in html
+
+
 def test_the_postgresql_only_indexes_exist():
     if connection.vendor != "postgresql":
         pytest.skip("GIN and GiST indexes exist on PostgreSQL only")
