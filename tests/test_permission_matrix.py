@@ -77,6 +77,7 @@ CASE_ACTION = api(403, 403, 400, 400, 400)
 MATRIX = {
     "api-docs": {"GET": row(LOGIN, 200, 200, 200, 200, 200), "POST": NOT_OFFERED},
     "api_token_create": {"GET": NOT_OFFERED, "POST": row(LOGIN, 400, 400, 400, 400, 400)},
+    "time_zone_update": {"GET": NOT_OFFERED, "POST": row(LOGIN, 400, 400, 400, 400, 400)},
     "api_token_revoke": {"GET": NOT_OFFERED, "POST": row(LOGIN, 302, REFUSED, REFUSED, REFUSED, REFUSED)},
     "audit_log": {"GET": row(LOGIN, 403, 403, 403, 200, 200), "POST": row(LOGIN, 403, 403, 403, 200, 200)},
     "escalations:account_suggestions": {"GET": row(LOGIN, 200, 200, 200, 200, 200), "POST": NOT_OFFERED},

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 
 
@@ -6,4 +8,16 @@ class ApiTokenForm(forms.Form):
         label="Token name",
         max_length=80,
         help_text="What it is for, e.g. “CI” or “weekly report script”.",
+    )
+
+
+def _time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=_time_zone_choices,
+        help_text="Pages show dates and times in this zone. Service-level clocks keep their own calendars.",
     )

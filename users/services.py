@@ -1,5 +1,7 @@
 """Changes people make to their own account: the email signature and personal API tokens."""
 
+import zoneinfo
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,3 +55,14 @@ def api_token_revoke(*, acting_user: User, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def user_set_time_zone(*, acting_user: User, time_zone: str) -> User:
+    """Save the time zone `acting_user` reads pages in (their own; an IANA name such as Europe/Berlin)."""
+    time_zone = (time_zone or "").strip()
+    if time_zone not in zoneinfo.available_timezones():
+        raise InvalidInput(f"“{time_zone}” is not a known time zone (for example Europe/Berlin).", field="time_zone")
+    acting_user.time_zone = time_zone
+    acting_user.save(update_fields=["time_zone"])
+    return acting_user

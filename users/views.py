@@ -11,13 +11,14 @@ from escalations.pages import paginate, query_without_page, show_domain_error
 from users import selectors, services
 from users.access import is_manager, role_required
 from users.audit import AuditLogFilter, audit_entries, entry_changes
-from users.forms import ApiTokenForm
+from users.forms import ApiTokenForm, TimeZoneForm
 
 
-def profile(request, *, form=None, new_token=None, status=200):
-    """Who you are, and your personal API tokens (create one, see when each was last used, revoke)."""
+def profile(request, *, form=None, time_zone_form=None, new_token=None, status=200):
+    """Who you are, your time zone, and your personal API tokens (create one, see when each was last used, revoke)."""
     context = {
         "form": form or ApiTokenForm(),
+        "time_zone_form": time_zone_form or TimeZoneForm(initial={"time_zone": request.user.time_zone}),
         "tokens": selectors.api_tokens_for_user(user=request.user),
         "new_token": new_token,
     }
@@ -37,6 +38,20 @@ def api_token_create(request):
             # Rendered, not redirected: the raw value lives only in this response and is never stored.
             return profile(request, new_token={"token": token, "raw": raw})
     return profile(request, form=form, status=400)
+
+
+@require_POST
+def time_zone_update(request):
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.user_set_time_zone(acting_user=request.user, time_zone=form.cleaned_data["time_zone"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, f"Times are now shown in {user.time_zone}.")
+            return redirect("profile")
+    return profile(request, time_zone_form=form, status=400)
 
 
 @require_POST

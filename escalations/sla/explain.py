@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from escalations.sla import engine
 from escalations.sla.models import SLAClock
 
@@ -64,8 +66,7 @@ def clock_view(clock: SLAClock, now: datetime) -> ClockView:
     lines = [
         f"Policy: {clock.policy}" if clock.policy else f"Target: {clock.handoff.partner_team}'s response target",
         f"Calendar: {calendar.name}, {hours}",
-        f"Started {clock.started_at:%a %b %-d, %H:%M} UTC; "
-        f"target {duration_text(clock.target_minutes)} of business time",
+        f"Started {_local(clock.started_at)}; target {duration_text(clock.target_minutes)} of business time",
     ]
     if ended:
         lines.append(
@@ -73,10 +74,10 @@ def clock_view(clock: SLAClock, now: datetime) -> ClockView:
         )
     if clock.due_at:
         wall = (clock.due_at - clock.started_at).total_seconds() / 60
-        lines.append(f"Due {clock.due_at:%a %b %-d, %H:%M} UTC: {wall_text(wall)} of wall-clock time after it started")
+        lines.append(f"Due {_local(clock.due_at)}: {wall_text(wall)} of wall-clock time after it started")
     if clock.stopped_at:
         lines.append(
-            f"Stopped {clock.stopped_at:%a %b %-d, %H:%M} UTC after {duration_text(clock.business_minutes_used or 0)} "
+            f"Stopped {_local(clock.stopped_at)} after {duration_text(clock.business_minutes_used or 0)} "
             f"of business time ({wall_text(clock.wall_minutes_used or 0)} wall clock): "
             f"{clock.get_outcome_display().lower()}"
         )
@@ -101,3 +102,8 @@ def case_clock_views(escalation, now: datetime) -> list[ClockView]:
     )
     views = [clock_view(clock, now) for clock in clocks]
     return sorted(views, key=lambda view: (view.clock.stopped_at is not None, view.clock.started_at))
+
+
+def _local(moment) -> str:
+    """A moment in the reader's time zone (the one activated for the request; UTC otherwise), naming the zone."""
+    return f"{timezone.localtime(moment):%a %b %-d, %H:%M %Z}"
