@@ -101,7 +101,7 @@ class ReportFilters:
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     return today - timedelta(days=DEFAULT_DAYS - 1), today
 
 
@@ -137,7 +137,7 @@ class ReportFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *, teams=None, today: date | None = None, **kwargs):
-        self.today = today or timezone.localdate()
+        self.today = today or timezone.localdate(timezone=timezone.get_default_timezone())
         if data is not None:
             # Show the defaults in the fields (the range, the weeks compared) rather than empty or first choices.
             data = data.copy()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from reports.catalog import REPORTS
 from tests import factories
-from tests.reports.conftest import RANGE
+from tests.reports.conftest import RANGE, at
 
 SLUGS = [spec.slug for spec in REPORTS]
 MANAGER_REPORTS = [slug for slug in SLUGS if slug != "partner-accountability"]
@@ -256,3 +256,17 @@ def test_query_count_does_not_grow_with_the_data(
     for url, count in zip(urls, small, strict=True):
         with django_assert_max_num_queries(count):
             client.get(url, RANGE)
+
+
+@pytest.mark.parametrize("slug", ["sla-attainment", "volume-backlog"])
+def test_every_reader_gets_the_same_figures_whatever_their_time_zone(client, manager, world, slug):
+    """Weeks and days are the site's (UTC) for everyone, so the page, the API and the digest agree."""
+    # Sunday 20:00 UTC is already Monday, the next week, in Kiritimati (UTC+14).
+    factories.EscalationFactory(filed_at=at(1, 20), account=world.accounts["business"], requesting_org="Support")
+    client.force_login(manager)
+    url = reverse("reports_api:report", args=[slug])
+    in_utc = client.get(url, RANGE).json()
+    for zone in ("America/Los_Angeles", "Pacific/Kiritimati"):
+        manager.time_zone = zone
+        manager.save()
+        assert client.get(url, RANGE).json() == in_utc, zone
