@@ -903,7 +903,7 @@ def remediation_impact(filters: ReportFilters, *, now: datetime | None = None) -
                     filed_at__gte=ExpressionWrapper(since, output_field=DateTimeField()),
                     filed_at__lt=ExpressionWrapper(until, output_field=DateTimeField()),
                 )
-                .filter(filters.escalation_q())
+                .filter(filters.escalation_q(with_team=False))  # the team is the remediation's owner (below)
                 .order_by()
                 .values("root_cause__remediations")
                 .annotate(n=Count("pk"))
@@ -946,7 +946,9 @@ def remediation_impact(filters: ReportFilters, *, now: datetime | None = None) -
                 "after": remediation.after if ready else None,
                 "before_rate": before_rate,
                 "after_rate": after_rate,
-                "change": change_percent(after_rate, before_rate) if ready else None,
+                # Both windows are `weeks` long: the change in the weekly rate is the change in the counts (not in the
+                # rounded rates, which would turn 1 → 2 into +108 %).
+                "change": change_percent(remediation.after, remediation.before) if ready else None,
                 "state": (
                     f"After window ends {timezone.localdate(remediation.shipped_at + span):%d %b %Y}"
                     if not ready

@@ -216,6 +216,25 @@ def test_remediation_impact_agrees_with_the_remediation_page(world, time_machine
     assert row["change"] == approx(page.change_percent, abs=0.05) == -66.7
 
 
+@pytest.mark.parametrize("weeks", [4, 8, 12])
+def test_remediation_impact_change_is_the_pages_change_for_every_window(world, time_machine, weeks):
+    """The change comes from the counts, not from rates rounded for display (8 weeks, 1 → 2 is +100 %, not +108 %)."""
+    later = at(1, 0, month=7)
+    time_machine.move_to(later, tick=False)
+    from tests import factories
+
+    factories.EscalationFactory(filed_at=at(20, 9), root_cause=world.drivers["R1"], account=world.accounts["business"])
+    factories.EscalationFactory(filed_at=at(22, 9), root_cause=world.drivers["R1"], account=world.accounts["business"])
+
+    row = rows_by(
+        selectors.remediation_impact(replace(world.filters, weeks=weeks)).table("remediations"), "remediation"
+    )["Idempotent renewals"]
+    page = remediation_effectiveness(remediation=world.remediations["on_time"], weeks=weeks, now=later)
+
+    assert (row["before"], row["after"]) == (page.before_count, page.after_count)
+    assert row["change"] == approx(page.change_percent, abs=0.05)  # shown to one decimal
+
+
 # --- Filters and empty periods ------------------------------------------------------------------------------
 
 
