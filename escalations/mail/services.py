@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -21,10 +20,10 @@ from escalations.lifecycle import Status
 from escalations.mail.addresses import reference_from_addresses
 from escalations.mail.models import InboundEmail
 from escalations.mail.parsing import Automatic, ParsedAttachment, ParsedEmail, parse_email
-from escalations.models import Attachment, Communication, Escalation, EscalationEvent
+from escalations.models import Communication, Escalation, EscalationEvent
 from escalations.notifications import outbox_enqueue
 from escalations.services.common import lock_case, require_case_worker
-from escalations.services.filing import escalation_file
+from escalations.services.filing import attachments_store, escalation_file
 from escalations.services.lifecycle import escalation_transition
 from escalations.sla import engine as sla
 from escalations.uploads import upload_problem
@@ -211,16 +210,8 @@ def _put_on_case(*, inbound: InboundEmail, parsed: ParsedEmail, escalation, matc
         created_by=acting_user,
         created_at=now,
     )
-    for attachment in stored:
-        Attachment.objects.create(
-            escalation=case,
-            event=event,
-            uploaded_by=None,
-            file=ContentFile(attachment.content, name=attachment.name),
-            original_name=attachment.name,
-            content_type=attachment.content_type[:120],
-            size=attachment.size,
-        )
+    # Stored as uploads are: served with the content type of the name's extension, never the sender's claim.
+    attachments_store(escalation=case, event=event, files=[_MailUpload(a) for a in stored], acting_user=None)
     inbound.status, inbound.escalation, inbound.communication = InboundEmail.Status.ON_CASE, case, communication
     inbound.matched_by, inbound.problem = matched_by, ""
     inbound.handled_by, inbound.handled_at = acting_user, (now if acting_user else None)

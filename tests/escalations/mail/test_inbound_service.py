@@ -133,6 +133,8 @@ def test_attachments_are_stored_on_the_reply_with_the_upload_rules(waiting_case)
         ("export résumé.csv", 20, inbound.communication.event_id),
     ]
     assert files[1].file.read() == b"employee,amount\nA,1\n"
+    # Served as uploads are, by extension, whatever type the sender's mail client claimed.
+    assert [f.content_type for f in files] == ["application/pdf", "text/csv; charset=utf-8"]
 
 
 @override_settings(ATTACHMENT_MAX_BYTES=30)
