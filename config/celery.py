@@ -49,6 +49,7 @@ app.conf.beat_schedule = {
     # Reports: each manager's weekly digest (a re-run sends nothing twice).
     "reports-manager-digest": {
         "task": "reports.tasks.manager_digests_send",
-        "schedule": crontab(day_of_week="mon", hour=7, minute=45),
+        # Hourly on Mondays from 07:45: one digest per manager and week, and a failed one is retried that day.
+        "schedule": crontab(day_of_week="mon", hour="7-23", minute=45),
     },
 }

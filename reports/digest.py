@@ -116,9 +116,11 @@ def manager_digests_send(*, now: datetime | None = None) -> DigestResult:
 
 @transaction.atomic
 def _send_one(manager_id: int, *, week_of: date, now: datetime, context: dict) -> int:
-    manager = User.objects.select_for_update(skip_locked=True).filter(pk=manager_id, is_active=True).first()
+    # Wait for a worker (or anything else) holding this manager's row rather than skip it: a skipped manager
+    # would miss this week's digest. Once the lock is ours, the digest record says whether it went already.
+    manager = User.objects.select_for_update().filter(pk=manager_id, is_active=True).first()
     if manager is None:
-        return 0  # another worker holds this manager, or they left
+        return 0  # they left
     if ManagerDigest.objects.filter(manager=manager, week_of=week_of).exists():
         return 0
     digest = ManagerDigest.objects.create(manager=manager, week_of=week_of, created_at=now)

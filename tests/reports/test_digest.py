@@ -1,12 +1,14 @@
 """The weekly manager digest: the figures and links it carries, once per manager and week whatever re-runs or a
 mail server that is down do; it reaches the manager when the server is back."""
 
+import threading
 from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 
 import pytest
 from django.core import mail
+from django.db import connection, transaction
 
 from config.celery import app as celery_app
 from escalations.models import OutboxMessage
@@ -16,6 +18,7 @@ from reports.models import ManagerDigest
 from tests import factories
 from tests.escalations.test_sla_smtp import Sink, free_port, smtp_settings
 from tests.reports.conftest import NOW
+from users.models import User
 
 
 @pytest.fixture
@@ -124,11 +127,41 @@ def test_mail_server_down_delays_the_digest_and_delivers_it_once(
     assert {message.status for message in digests()} == {OutboxMessage.Status.SENT}
 
 
-def test_beat_schedules_the_digest_weekly():
+def test_beat_schedules_the_digest_on_mondays_and_retries_it_that_day():
     entry = celery_app.conf.beat_schedule["reports-manager-digest"]
 
     assert entry["task"] == "reports.tasks.manager_digests_send"
     assert entry["schedule"].day_of_week == {1}
+    assert min(entry["schedule"].hour) == 7 and len(entry["schedule"].hour) > 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_whose_row_is_busy_still_gets_the_digest(reference_data):
+    """Something else holds the manager's row (a sign-in writing last_login): the digest waits, it is not skipped."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    busy = factories.ManagerFactory(email="busy.manager@example.com")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row():
+        with transaction.atomic():
+            User.objects.select_for_update().get(pk=busy.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert locked.wait(10)
+    threading.Timer(0.5, release.set).start()
+    try:
+        result = digest.manager_digests_send()
+    finally:
+        release.set()
+        holder.join()
+
+    assert result.sent == 1
+    assert list(digests().values_list("recipient", flat=True)) == ["busy.manager@example.com"]
 
 
 def test_the_task_sends_the_digests(world, managers):
