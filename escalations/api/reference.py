@@ -4,7 +4,8 @@ And a specialist's saved dashboard views (their own only).
 Lists are paginated like every API list (`?page=`, 25 a page) and filtered by the shared FilterSets.
 """
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -18,7 +19,7 @@ from escalations.api.casework import WorksCases
 from escalations.api.views import errors
 from escalations.filters import AccountFilter, SLAPolicyFilter
 from escalations.lifecycle import OPEN_STATUSES
-from escalations.models import Account, BusinessCalendar, Category, SavedView, SLAPolicy
+from escalations.models import Account, BusinessCalendar, Category, Escalation, SavedView, SLAPolicy
 from users.access import works_cases
 from users.models import PartnerTeam
 
@@ -62,8 +63,16 @@ class AccountReadMixin:
 
 
 def _accounts():
-    open_count = Count("escalations", filter=Q(escalations__status__in=[s.value for s in OPEN_STATUSES]))
-    return Account.objects.annotate(open_escalation_count=open_count).order_by("name", "pk")
+    # A correlated count, worked out only for the page's rows (a grouped join would count every open case of every
+    # account for each page of 25).
+    open_count = (
+        Escalation.objects.filter(account=OuterRef("pk"), status__in=[s.value for s in OPEN_STATUSES])
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Account.objects.annotate(open_escalation_count=Coalesce(Subquery(open_count), 0)).order_by("name", "pk")
 
 
 @_list_schema(
