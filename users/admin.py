@@ -56,5 +56,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {revoked} token(s).")
+        # One save per token (not a bulk update), so the audit log records who revoked each.
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+        self.message_user(request, f"Revoked {len(tokens)} token(s).")

@@ -297,6 +297,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "escalations.BusinessCalendar",
     "remediations.Remediation",
     {"model": "users.User", "exclude_fields": ["password", "last_login"]},
+    # Who created or revoked which API token, and when (never its secret's hash).
+    {"model": "users.ApiToken", "exclude_fields": ["secret_hash", "last_used_at"]},
     "users.PartnerTeam",
 )
 # Axes logs every sign-in at INFO; failures and lockouts (WARNING) are what an operator needs.

@@ -173,3 +173,29 @@ def test_admins_see_the_entries_in_the_admin_too(client, admin_user, changes):
 
     assert response.status_code == 200 and "Case 0" in response.content.decode()
     assert User.objects.filter(pk=admin_user.pk).exists()
+
+
+def test_creating_and_revoking_an_api_token_is_logged_without_its_secret(client, requester, admin_user):
+    from users.models import ApiToken
+
+    client.force_login(requester)
+    client.post(reverse("api_token_create"), {"name": "reporting script"})
+    token = ApiToken.objects.get(user=requester)
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:users_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+
+    created, revoked = entries_for(token)
+    assert (created.action, created.actor, created.changes_dict["name"]) == (
+        LogEntry.Action.CREATE,
+        requester,
+        ["None", "reporting script"],
+    )
+    assert (revoked.action, revoked.actor, list(revoked.changes_dict)) == (
+        LogEntry.Action.UPDATE,
+        admin_user,
+        ["revoked_at"],
+    )
+    assert all("secret_hash" not in entry.changes_dict for entry in (created, revoked))
