@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from django import forms
@@ -11,7 +12,9 @@ class ApiTokenForm(forms.Form):
     )
 
 
+@functools.cache
 def _time_zone_choices():
+    # available_timezones() walks the tzdata files: once per process, not once per page.
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 

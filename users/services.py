@@ -1,12 +1,11 @@
 """Changes people make to their own account: the email signature and personal API tokens."""
 
-import zoneinfo
-
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from escalations.errors import InvalidInput, PermissionDenied
-from users.models import ApiToken, User
+from users.models import ApiToken, User, validate_time_zone
 from users.tokens import new_raw_token, token_hash, visible_prefix
 
 SIGNATURE_MAX_LENGTH = 1000
@@ -61,8 +60,10 @@ def api_token_revoke(*, acting_user: User, token_id: int) -> ApiToken:
 def user_set_time_zone(*, acting_user: User, time_zone: str) -> User:
     """Save the time zone `acting_user` reads pages in (their own; an IANA name such as Europe/Berlin)."""
     time_zone = (time_zone or "").strip()
-    if time_zone not in zoneinfo.available_timezones():
-        raise InvalidInput(f"“{time_zone}” is not a known time zone (for example Europe/Berlin).", field="time_zone")
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], field="time_zone") from error
     acting_user.time_zone = time_zone
     acting_user.save(update_fields=["time_zone"])
     return acting_user

@@ -62,3 +62,15 @@ def test_the_time_zone_does_not_leak_into_the_next_request(requester, specialist
     signed_in(requester).get(f"/escalations/{case.reference}/")
 
     assert "filed Mar 2, 2026 14:05" in signed_in(specialist).get(f"/escalations/{case.reference}/").content.decode()
+
+
+def test_the_service_refuses_an_unknown_time_zone_itself(requester):
+    import pytest
+
+    from escalations.errors import InvalidInput
+    from users.services import user_set_time_zone
+
+    with pytest.raises(InvalidInput, match="not a known time zone"):
+        user_set_time_zone(acting_user=requester, time_zone="Mars/Olympus_Mons")
+    requester.refresh_from_db()
+    assert requester.time_zone == "UTC"
