@@ -325,6 +325,11 @@ def breach_row(clock: SLAClock) -> dict:
     }
 
 
+def breach_table(clocks, **options) -> Table:
+    """The breach list as a table: one page of it on the page and in the API, its columns for the streamed CSV."""
+    return Table("breaches", "Breaches", BREACH_COLUMNS, [breach_row(clock) for clock in clocks], **options)
+
+
 # --- Volume and backlog -------------------------------------------------------------------------------------
 
 
@@ -997,6 +1002,7 @@ def remediation_impact(filters: ReportFilters, *, now: datetime | None = None) -
 __all__ = [
     "BREACH_COLUMNS",
     "breach_row",
+    "breach_table",
     "judged_clocks",
     "partner_accountability",
     "percentiles",

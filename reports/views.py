@@ -48,13 +48,7 @@ def report(request, slug: str):
     if spec.slug == "sla-attainment":
         page = paginate(request, selectors.sla_breaches(filters))
         context.update(
-            breaches=Table(
-                BREACHES,
-                "Breaches",
-                selectors.BREACH_COLUMNS,
-                [selectors.breach_row(clock) for clock in page],
-                empty="No clock was breached in this range.",
-            ),
+            breaches=selectors.breach_table(page, empty="No clock was breached in this range."),
             breach_page=page,
             page_query=query_without_page(request),
         )
@@ -83,7 +77,7 @@ def report_csv(request, slug: str, table_key: str):
         return HttpResponse(f"Invalid filters. {errors}", status=400, content_type="text/plain; charset=utf-8")
     filters = form.report_filters()
     if spec.slug == "sla-attainment" and table_key == BREACHES:
-        table = Table(BREACHES, "Breaches", selectors.BREACH_COLUMNS, [])
+        table = selectors.breach_table([])
         rows = (selectors.breach_row(clock) for clock in selectors.sla_breaches(filters).iterator(chunk_size=2000))
     else:
         table = spec.run(filters, request.user).table(table_key)

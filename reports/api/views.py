@@ -1,6 +1,6 @@
 """`/api/v1/reports/<report>/`: every report as JSON, with the page's filters and the page's numbers."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -13,7 +13,6 @@ from reports import access, selectors
 from reports.api.serializers import ReportSerializer
 from reports.catalog import REPORTS, REPORTS_BY_SLUG
 from reports.filters import ReportFilterForm
-from reports.tables import Table
 
 BREACHES_PER_PAGE = 50
 QUERY = OpenApiParameter.QUERY
@@ -76,9 +75,9 @@ def _breach_page(filters, page_number) -> dict:
     paginator = Paginator(selectors.sla_breaches(filters), BREACHES_PER_PAGE)
     try:
         page = paginator.page(page_number or 1)
-    except Exception:
+    except InvalidPage:
         raise exceptions.NotFound("No such page of breaches.") from None
-    table = Table("breaches", "Breaches", selectors.BREACH_COLUMNS, [selectors.breach_row(clock) for clock in page])
+    table = selectors.breach_table(page)
     return {
         "count": paginator.count,
         "page": page.number,
